@@ -373,7 +373,7 @@ mod audit {
         let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl";
         let cases = [
             (
-                format!("Authorization: Bearer abc.DEF-123_x"),
+                "Authorization: Bearer abc.DEF-123_x".to_owned(),
                 "abc.DEF-123_x",
                 "Authorization: Bearer ",
             ),

@@ -1,0 +1,232 @@
+//! The command line: parsing, with an error that says what was wrong and
+//! what to type instead.
+
+use std::path::PathBuf;
+
+use crate::suites::{self, LABS, Side};
+
+/// What to grade.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The `lab-*` crates of this checkout (the default).
+    Labs,
+    /// The reference solutions.
+    Solutions,
+    /// Another checkout's `labs/`, graded in a scratch copy.
+    Submission(PathBuf),
+}
+
+/// Parsed options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// What to grade.
+    pub target: Target,
+    /// Labs to grade; empty means all.
+    pub labs: Vec<String>,
+    /// Where to write the JSON report.
+    pub json: Option<PathBuf>,
+    /// Where to write the Gradescope results.
+    pub gradescope: Option<PathBuf>,
+    /// Where to write the JUnit XML report.
+    pub junit: Option<PathBuf>,
+    /// Skip perf checks (reported as skipped).
+    pub no_perf: bool,
+}
+
+/// What the command line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Grade.
+    Grade(Options),
+    /// Print the usage.
+    Help,
+}
+
+/// The usage text.
+pub fn usage() -> String {
+    let labs: Vec<&str> = LABS.iter().map(|l| l.name).collect();
+    format!(
+        "\
+Grades the course's labs: hidden property suites, database checks and perf
+thresholds, each lab in an isolated process.
+
+usage: cargo run -p grader -- [OPTIONS]
+
+options:
+  --target labs|solutions   grade this checkout's labs (default) or the reference solutions
+  --submission DIR          grade the labs of another checkout DIR, in a scratch copy
+  --lab NAME                grade only this lab (repeatable); labs: {}
+  --json FILE               also write the report as JSON
+  --gradescope FILE         also write a Gradescope results.json
+  --junit FILE              also write a JUnit XML report
+  --no-perf                 skip the perf checks (they are reported as skipped)
+  -h, --help                print this help
+
+The exit status is 0 whenever grading worked, whatever the score; 2 for a
+wrong command line; 1 when grading itself could not run.",
+        labs.join(", ")
+    )
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(args: &[String]) -> Result<Command, String> {
+    let mut target = None;
+    let mut submission = None;
+    let mut options = Options {
+        target: Target::Labs,
+        labs: Vec::new(),
+        json: None,
+        gradescope: None,
+        junit: None,
+        no_perf: false,
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_owned())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = |what: &str| -> Result<String, String> {
+            inline
+                .clone()
+                .or_else(|| args.next().cloned())
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| format!("{flag} needs {what}"))
+        };
+        match flag {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--target" => {
+                let v = value("`labs` or `solutions`")?;
+                target = Some(match v.as_str() {
+                    "labs" => Side::Lab,
+                    "solutions" => Side::Solution,
+                    other => {
+                        return Err(format!(
+                            "--target takes `labs` or `solutions`, not `{other}`; to grade another checkout use --submission DIR"
+                        ));
+                    }
+                });
+            }
+            "--submission" => submission = Some(PathBuf::from(value("a directory")?)),
+            "--lab" => {
+                let name = value("a lab name")?;
+                if suites::lab(&name).is_none() {
+                    let known: Vec<&str> = LABS.iter().map(|l| l.name).collect();
+                    return Err(format!(
+                        "unknown lab `{name}`; the labs are: {}",
+                        known.join(", ")
+                    ));
+                }
+                if !options.labs.contains(&name) {
+                    options.labs.push(name);
+                }
+            }
+            "--json" => options.json = Some(PathBuf::from(value("a file name")?)),
+            "--gradescope" => options.gradescope = Some(PathBuf::from(value("a file name")?)),
+            "--junit" => options.junit = Some(PathBuf::from(value("a file name")?)),
+            "--no-perf" if inline.is_none() => options.no_perf = true,
+            other if other.starts_with('-') => return Err(format!("unknown option `{other}`")),
+            other => {
+                return Err(format!(
+                    "unexpected argument `{other}`; options start with --, and a lab is chosen with --lab {other}"
+                ));
+            }
+        }
+    }
+    options.target = match (target, submission) {
+        (Some(Side::Solution), Some(_)) => {
+            return Err("--submission grades a student's labs; it cannot be combined with --target solutions".into());
+        }
+        (_, Some(dir)) => Target::Submission(dir),
+        (Some(Side::Solution), None) => Target::Solutions,
+        _ => Target::Labs,
+    };
+    for file in [&options.json, &options.gradescope, &options.junit]
+        .into_iter()
+        .flatten()
+    {
+        let parent = file.parent().filter(|p| !p.as_os_str().is_empty());
+        if let Some(dir) = parent
+            && !dir.is_dir()
+        {
+            return Err(format!(
+                "cannot write {}: the directory {} does not exist",
+                file.display(),
+                dir.display()
+            ));
+        }
+    }
+    Ok(Command::Grade(options))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn defaults_grade_the_labs() {
+        let Command::Grade(o) = parse(&[]).unwrap() else {
+            panic!()
+        };
+        assert_eq!(o.target, Target::Labs);
+        assert!(o.labs.is_empty() && !o.no_perf);
+    }
+
+    #[test]
+    fn every_flag_parses_in_both_forms() {
+        let Command::Grade(o) = parse(&args(&[
+            "--target=solutions",
+            "--lab",
+            "security",
+            "--json",
+            "r.json",
+            "--gradescope=g.json",
+            "--junit",
+            "j.xml",
+            "--no-perf",
+        ]))
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(o.target, Target::Solutions);
+        assert_eq!(o.labs, ["security"]);
+        assert_eq!(o.json.unwrap(), PathBuf::from("r.json"));
+        assert_eq!(o.gradescope.unwrap(), PathBuf::from("g.json"));
+        assert!(o.no_perf);
+    }
+
+    #[test]
+    fn mistakes_say_what_to_do() {
+        for (line, expected) in [
+            (vec!["--frobnicate"], "unknown option `--frobnicate`"),
+            (
+                vec!["--target", "everything"],
+                "--target takes `labs` or `solutions`",
+            ),
+            (
+                vec!["--lab", "nope"],
+                "unknown lab `nope`; the labs are: security",
+            ),
+            (vec!["--json"], "--json needs a file name"),
+            (vec!["security"], "--lab security"),
+            (
+                vec!["--target", "solutions", "--submission", "x"],
+                "cannot be combined",
+            ),
+            (vec!["--json", "/no/such/dir/r.json"], "does not exist"),
+        ] {
+            let err = parse(&args(&line)).unwrap_err();
+            assert!(err.contains(expected), "{line:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn help_is_help() {
+        assert_eq!(parse(&args(&["--help"])).unwrap(), Command::Help);
+        assert!(usage().contains("--submission DIR"));
+    }
+}

@@ -1,0 +1,252 @@
+//! The PostgreSQL fixture: where database checks get their database.
+//!
+//! In order: `DATABASE_URL` if it is set; else a throwaway container
+//! started through testcontainers (when the grader is built with the
+//! `testcontainers` feature and Docker answers); else the database checks
+//! are reported as skipped, with the reason and how to fix it. Never a
+//! silent pass.
+//!
+//! Each check then works in a scratch schema of its own, dropped when the
+//! check ends, so nothing is left behind in a shared database.
+
+use std::time::Duration;
+
+/// The environment variable a learner or CI sets.
+pub const DATABASE_URL: &str = "DATABASE_URL";
+
+/// How long a container may take to start before the checks are skipped.
+#[cfg(feature = "testcontainers")]
+const CONTAINER_START: Duration = Duration::from_secs(120);
+
+/// How long a first connection may take.
+pub const CONNECT: Duration = Duration::from_secs(10);
+
+/// A database for the checks, or the reason there is none.
+pub enum Database {
+    /// A reachable PostgreSQL.
+    Ready {
+        /// Its connection URL.
+        url: String,
+        /// Where it came from, for the report.
+        source: &'static str,
+        /// The container, kept alive while grading runs.
+        #[cfg(feature = "testcontainers")]
+        container: Option<container::Running>,
+    },
+    /// No database: database checks are skipped with this reason.
+    Unavailable(String),
+}
+
+impl Database {
+    /// Finds a database as the module documentation says.
+    pub fn provide() -> Database {
+        match std::env::var(DATABASE_URL) {
+            Ok(url) if !url.trim().is_empty() => match check_connection(&url) {
+                Ok(()) => Database::Ready {
+                    url,
+                    source: "DATABASE_URL",
+                    #[cfg(feature = "testcontainers")]
+                    container: None,
+                },
+                Err(e) => Database::Unavailable(format!(
+                    "DATABASE_URL is set but PostgreSQL does not answer there ({e}); start PostgreSQL or fix the URL"
+                )),
+            },
+            _ => from_docker(),
+        }
+    }
+
+    /// The skip reason, if there is no database.
+    pub fn unavailable(&self) -> Option<&str> {
+        match self {
+            Database::Ready { .. } => None,
+            Database::Unavailable(reason) => Some(reason),
+        }
+    }
+}
+
+#[cfg(not(feature = "testcontainers"))]
+fn from_docker() -> Database {
+    Database::Unavailable(
+        "no PostgreSQL: DATABASE_URL is not set, and this grader was built without Docker support. \
+         Set DATABASE_URL=postgres://USER@HOST/DB, or start Docker and add `--features grader/testcontainers`"
+            .to_owned(),
+    )
+}
+
+#[cfg(feature = "testcontainers")]
+fn from_docker() -> Database {
+    match container::start() {
+        Ok(running) => {
+            let url = running.url.clone();
+            match check_connection(&url) {
+                Ok(()) => Database::Ready {
+                    url,
+                    source: "a testcontainers PostgreSQL",
+                    container: Some(running),
+                },
+                Err(e) => Database::Unavailable(format!(
+                    "the PostgreSQL container started but does not answer: {e}"
+                )),
+            }
+        }
+        Err(reason) => Database::Unavailable(format!(
+            "no PostgreSQL: DATABASE_URL is not set and {reason}. Start Docker, or set DATABASE_URL=postgres://USER@HOST/DB"
+        )),
+    }
+}
+
+/// A single-threaded runtime for the fixture's own async calls.
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start an async runtime: {e}"))
+}
+
+/// Connects once and runs `SELECT 1`.
+fn check_connection(url: &str) -> Result<(), String> {
+    use sqlx::Connection;
+    runtime()?.block_on(async {
+        let connect = sqlx::PgConnection::connect(url);
+        let mut conn = tokio::time::timeout(CONNECT, connect)
+            .await
+            .map_err(|_| format!("no answer within {} s", CONNECT.as_secs()))?
+            .map_err(|e| e.to_string())?;
+        sqlx::query("SELECT 1")
+            .execute(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+        conn.close().await.map_err(|e| e.to_string())
+    })
+}
+
+#[cfg(feature = "testcontainers")]
+mod container {
+    //! A PostgreSQL container through testcontainers.
+
+    use testcontainers_modules::postgres::Postgres;
+    use testcontainers_modules::testcontainers::core::client::docker_client_instance;
+    use testcontainers_modules::testcontainers::runners::AsyncRunner;
+    use testcontainers_modules::testcontainers::{ContainerAsync, ImageExt};
+
+    use super::{CONTAINER_START, runtime};
+
+    /// A running container and the runtime that must outlive it (its drop
+    /// removes the container through that runtime).
+    pub struct Running {
+        /// The connection URL.
+        pub url: String,
+        container: Option<ContainerAsync<Postgres>>,
+        runtime: tokio::runtime::Runtime,
+    }
+
+    impl Drop for Running {
+        fn drop(&mut self) {
+            let container = self.container.take();
+            self.runtime.block_on(async move { drop(container) });
+        }
+    }
+
+    /// Starts PostgreSQL, or says why it could not.
+    pub fn start() -> Result<Running, String> {
+        let runtime = runtime()?;
+        let started = runtime.block_on(async {
+            let docker = docker_client_instance()
+                .await
+                .map_err(|e| format!("Docker is not reachable ({e})"))?;
+            match tokio::time::timeout(std::time::Duration::from_secs(3), docker.ping()).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => return Err(format!("Docker is not reachable ({e})")),
+                Err(_) => return Err("Docker does not answer".to_owned()),
+            }
+            let start = Postgres::default().with_tag("16-alpine").start();
+            let container = tokio::time::timeout(CONTAINER_START, start)
+                .await
+                .map_err(|_| {
+                    format!(
+                        "the PostgreSQL container did not start within {} s",
+                        CONTAINER_START.as_secs()
+                    )
+                })?
+                .map_err(|e| format!("the PostgreSQL container did not start ({e})"))?;
+            let host = container.get_host().await.map_err(|e| e.to_string())?;
+            let port = container
+                .get_host_port_ipv4(5432)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok((
+                container,
+                format!("postgres://postgres:postgres@{host}:{port}/postgres"),
+            ))
+        });
+        let (container, url) = started?;
+        Ok(Running {
+            url,
+            container: Some(container),
+            runtime,
+        })
+    }
+}
+
+/// A scratch schema for one check, dropped (with everything in it) when
+/// the check ends.
+pub struct Scratch {
+    /// The schema's name.
+    pub schema: String,
+    /// A connection whose `search_path` is the scratch schema.
+    pub conn: sqlx::PgConnection,
+}
+
+impl Scratch {
+    /// Creates a scratch schema in the database at `url`.
+    pub async fn create(url: &str) -> Result<Self, String> {
+        use sqlx::Connection;
+        let schema = format!("grader_{}_{}", std::process::id(), unique());
+        let mut conn = tokio::time::timeout(CONNECT, sqlx::PgConnection::connect(url))
+            .await
+            .map_err(|_| "the database did not answer".to_owned())?
+            .map_err(|e| format!("cannot connect to the database: {e}"))?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "CREATE SCHEMA {schema}; SET search_path TO {schema}"
+        )))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot create a scratch schema (does the user have CREATE on the database?): {e}"
+            )
+        })?;
+        Ok(Self { schema, conn })
+    }
+
+    /// Drops the schema and everything in it.
+    pub async fn drop_all(self, url: &str) -> Result<(), String> {
+        use sqlx::Connection;
+        let _ = self.conn.close().await;
+        let mut conn = sqlx::PgConnection::connect(url)
+            .await
+            .map_err(|e| e.to_string())?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP SCHEMA IF EXISTS {} CASCADE",
+            self.schema
+        )))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| format!("cannot drop scratch schema {}: {e}", self.schema))?;
+        conn.close().await.map_err(|e| e.to_string())
+    }
+}
+
+fn unique() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now()) % 1_000_000_000
+}
+
+/// The URL the parent hands a child, and the variable that carries it.
+pub const CHILD_URL: &str = "GRADER_DATABASE_URL";
+
+/// The URL a child was given, or the reason the parent found none.
+pub fn child_url() -> Result<String, String> {
+    std::env::var(CHILD_URL).map_err(|_| "no database was handed to this check".to_owned())
+}

@@ -1,0 +1,428 @@
+//! Isolation: each lab's suite runs in a child process.
+//!
+//! The grader re-executes itself in child mode. The child runs the checks
+//! it is given, one after another, and reports on a dedicated pipe (file
+//! descriptor 3), each line tagged with a nonce the parent passed on stdin.
+//! Its stdout and stderr go to files, kept only as diagnostics, so nothing
+//! a lab prints can forge a result.
+//!
+//! The parent enforces a wall-clock deadline per check and kills the
+//! child's whole process group when it passes. The child runs under
+//! rlimits: address space, CPU time, file size, no core dumps. A hang, an
+//! abort, a stack overflow, running out of memory or a call to `exit` costs
+//! the check that was running; the parent restarts the child after it.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::panic::{self, AssertUnwindSafe};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use crate::check::{Check, CheckResult, Outcome, Status, panic_message};
+use crate::suites::{self, Side};
+
+/// The first argument that puts the grader in child mode.
+pub const CHILD_FLAG: &str = "__run-suite";
+
+/// The file descriptor results are written to in the child.
+const RESULT_FD: i32 = 3;
+
+/// How long a fresh child may take before it starts its first check.
+const STARTUP: Duration = Duration::from_secs(30);
+
+/// Resource limits of a child, per process.
+const ADDRESS_SPACE: u64 = 8 << 30;
+const CPU_SECONDS: u64 = 900;
+const FILE_SIZE: u64 = 256 << 20;
+
+/// A message on the result pipe.
+enum Message {
+    Start(usize),
+    Result(usize, Box<CheckResult>),
+    Done,
+}
+
+/// What the child is asked to do.
+pub struct Job<'a> {
+    /// The lab's name.
+    pub lab: &'a str,
+    /// Which crate to grade.
+    pub side: Side,
+    /// The suite, as the parent built it (the child builds the same list).
+    pub checks: &'a [Check],
+    /// Indices of the checks to run; the others were decided in the parent.
+    pub run: Vec<usize>,
+    /// Extra environment for the child (the database URL, say).
+    pub env: Vec<(String, String)>,
+}
+
+/// Runs `job` in isolated children, calling `progress` after each check.
+/// Returns a result for every index in `job.run`.
+pub fn run(
+    job: &Job<'_>,
+    progress: &mut dyn FnMut(&CheckResult),
+) -> Result<BTreeMap<usize, CheckResult>, String> {
+    let exe = std::env::current_exe()
+        .map_err(|e| format!("cannot find the grader's own executable: {e}"))?;
+    let mut results = BTreeMap::new();
+    let mut pending: Vec<usize> = job.run.clone();
+    while !pending.is_empty() {
+        let mut child = Spawned::start(&exe, job, &pending)?;
+        let mut current: Option<(usize, Instant)> = None;
+        let startup = Instant::now() + STARTUP;
+        loop {
+            let deadline = current.map_or(startup, |(_, d)| d);
+            match child
+                .messages
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(Message::Start(i)) if pending.contains(&i) => {
+                    current = Some((i, Instant::now() + job.checks[i].deadline));
+                }
+                Ok(Message::Start(_)) => {}
+                Ok(Message::Result(i, result)) if pending.contains(&i) => {
+                    let mut result = *result;
+                    result.hint =
+                        (result.status != Status::Passed).then(|| job.checks[i].hint.to_owned());
+                    progress(&result);
+                    results.insert(i, result);
+                    pending.retain(|&p| p != i);
+                    current = None;
+                }
+                Ok(Message::Result(..)) => {}
+                Ok(Message::Done) => {
+                    child.finish();
+                    // A child that says it is done with checks left has
+                    // skipped them: count them as crashed, not silently.
+                    for i in std::mem::take(&mut pending) {
+                        let outcome = Outcome {
+                            status: Status::Crashed,
+                            message: "the suite's process ended without running this check".into(),
+                            counterexample: None,
+                        };
+                        let result = CheckResult::grade(&job.checks[i], outcome);
+                        progress(&result);
+                        results.insert(i, result);
+                    }
+                    break;
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    child.kill();
+                    let (i, outcome) = match current {
+                        Some((i, _)) => (
+                            i,
+                            Outcome {
+                                status: Status::Timeout,
+                                message: format!(
+                                    "still running after {} s, so it was stopped: look for an endless loop, a lock that is never released, or work that grows much faster than the input",
+                                    job.checks[i].deadline.as_secs()
+                                ),
+                                counterexample: None,
+                            },
+                        ),
+                        None => (
+                            pending[0],
+                            Outcome {
+                                status: Status::Crashed,
+                                message: format!(
+                                    "the suite's process did not start within {} s",
+                                    STARTUP.as_secs()
+                                ),
+                                counterexample: None,
+                            },
+                        ),
+                    };
+                    let result = CheckResult::grade(&job.checks[i], outcome);
+                    progress(&result);
+                    results.insert(i, result);
+                    pending.retain(|&p| p != i);
+                    break;
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    let status = child.finish();
+                    let i = current.map_or(pending[0], |(i, _)| i);
+                    let outcome = Outcome {
+                        status: Status::Crashed,
+                        message: describe_death(status, &child.stderr_tail()),
+                        counterexample: None,
+                    };
+                    let result = CheckResult::grade(&job.checks[i], outcome);
+                    progress(&result);
+                    results.insert(i, result);
+                    pending.retain(|&p| p != i);
+                    break;
+                }
+            }
+        }
+    }
+    Ok(results)
+}
+
+/// Says how a child died, for the learner.
+fn describe_death(status: Option<ExitStatus>, stderr: &str) -> String {
+    let how = match status {
+        Some(s) => match (s.code(), s.signal()) {
+            (Some(code), _) => format!(
+                "the process exited with status {code} in the middle of this check; lab code must return errors, never call std::process::exit"
+            ),
+            (None, Some(sig)) => format!(
+                "the process was killed by signal {sig} ({})",
+                signal_name(sig)
+            ),
+            _ => "the process ended abnormally".to_owned(),
+        },
+        None => "the process could not be waited for".to_owned(),
+    };
+    let hint = if stderr.contains("overflowed its stack") {
+        ": a stack overflow, look for unbounded recursion"
+    } else if stderr.contains("memory allocation") {
+        ": it ran out of memory, look for a collection that grows without bound"
+    } else {
+        ""
+    };
+    let tail = stderr.trim();
+    if tail.is_empty() {
+        format!("{how}{hint}")
+    } else {
+        format!("{how}{hint}\nlast output:\n{tail}")
+    }
+}
+
+fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        libc::SIGABRT => {
+            "SIGABRT: aborted, as on a stack overflow, a failed allocation or a panic while panicking"
+        }
+        libc::SIGSEGV => "SIGSEGV: invalid memory access",
+        libc::SIGKILL => "SIGKILL: killed, as on running out of memory",
+        libc::SIGXCPU => "SIGXCPU: CPU time limit exceeded",
+        libc::SIGXFSZ => "SIGXFSZ: file size limit exceeded",
+        libc::SIGBUS => "SIGBUS: bus error",
+        libc::SIGFPE => "SIGFPE: arithmetic fault",
+        _ => "a signal",
+    }
+}
+
+/// A running child and the channel its results arrive on.
+struct Spawned {
+    process: Child,
+    messages: Receiver<Message>,
+    stderr: File,
+    reaped: Option<ExitStatus>,
+}
+
+impl Spawned {
+    fn start(exe: &std::path::Path, job: &Job<'_>, indices: &[usize]) -> Result<Self, String> {
+        let (read_end, write_end) =
+            pipe().map_err(|e| format!("cannot create the result pipe: {e}"))?;
+        let stdout =
+            tempfile::tempfile().map_err(|e| format!("cannot create a capture file: {e}"))?;
+        let stderr =
+            tempfile::tempfile().map_err(|e| format!("cannot create a capture file: {e}"))?;
+        let nonce = nonce();
+        let mut command = Command::new(exe);
+        command
+            .arg(CHILD_FLAG)
+            .arg(job.lab)
+            .arg(job.side.as_str())
+            .stdin(Stdio::piped())
+            .stdout(stdout)
+            .stderr(stderr.try_clone().map_err(|e| e.to_string())?)
+            .env_remove("CARGO_CRITERION_PORT")
+            .env("RUST_BACKTRACE", "0")
+            .envs(job.env.iter().map(|(k, v)| (k, v)))
+            .process_group(0);
+        let write_fd = {
+            use std::os::fd::AsRawFd;
+            write_end.as_raw_fd()
+        };
+        // SAFETY: between fork and exec only async-signal-safe calls are
+        // made: dup2 and setrlimit.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::dup2(write_fd, RESULT_FD) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                limit(libc::RLIMIT_AS, ADDRESS_SPACE, ADDRESS_SPACE);
+                limit(libc::RLIMIT_CPU, CPU_SECONDS, CPU_SECONDS + 30);
+                limit(libc::RLIMIT_FSIZE, FILE_SIZE, FILE_SIZE);
+                limit(libc::RLIMIT_CORE, 0, 0);
+                Ok(())
+            });
+        }
+        let mut process = command
+            .spawn()
+            .map_err(|e| format!("cannot start the suite's process {}: {e}", exe.display()))?;
+        drop(write_end);
+        let list: Vec<String> = indices.iter().map(usize::to_string).collect();
+        if let Some(mut stdin) = process.stdin.take() {
+            // A child that died at once is reported through the pipe's EOF.
+            let _ = writeln!(stdin, "{nonce}\n{}", list.join(","));
+        }
+        let (tx, messages) = mpsc::channel();
+        let reader = File::from(read_end);
+        std::thread::spawn(move || {
+            for line in BufReader::new(reader).lines() {
+                let Ok(line) = line else { break };
+                if let Some(message) = parse_line(&line, &nonce)
+                    && tx.send(message).is_err()
+                {
+                    break;
+                }
+            }
+        });
+        Ok(Self {
+            process,
+            messages,
+            stderr,
+            reaped: None,
+        })
+    }
+
+    /// Kills the whole process group (the child and anything it started).
+    fn kill(&mut self) {
+        kill_group(self.process.id());
+        self.reaped = self.process.wait().ok();
+    }
+
+    /// Waits for the child, then removes anything it left behind.
+    fn finish(&mut self) -> Option<ExitStatus> {
+        if self.reaped.is_none() {
+            self.reaped = self.process.wait().ok();
+        }
+        kill_group(self.process.id());
+        self.reaped
+    }
+
+    /// The last lines the child wrote to stderr.
+    fn stderr_tail(&mut self) -> String {
+        let mut text = String::new();
+        let len = self.stderr.seek(SeekFrom::End(0)).unwrap_or(0);
+        let _ = self.stderr.seek(SeekFrom::Start(len.saturating_sub(2048)));
+        let _ = self.stderr.read_to_string(&mut text);
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        lines[lines.len().saturating_sub(6)..].join("\n")
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        if self.reaped.is_none() {
+            self.kill();
+        }
+    }
+}
+
+fn kill_group(pid: u32) {
+    if let Ok(pid) = i32::try_from(pid) {
+        // SAFETY: a plain syscall; a group that is already gone gives ESRCH.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+}
+
+fn limit(resource: libc::__rlimit_resource_t, soft: u64, hard: u64) {
+    let rl = libc::rlimit {
+        rlim_cur: soft,
+        rlim_max: hard,
+    };
+    // SAFETY: setrlimit is async-signal-safe; a failure leaves the old limit.
+    unsafe {
+        libc::setrlimit(resource, &rl);
+    }
+}
+
+/// A pipe whose ends close on exec (the child gets a copy through dup2).
+fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: both descriptors were just created and are owned by nobody else.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// 128 random bits, hex.
+fn nonce() -> String {
+    let mut bytes = [0u8; 16];
+    if File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .is_err()
+    {
+        use std::hash::{BuildHasher, RandomState};
+        let a = RandomState::new().hash_one(Instant::now());
+        let b = RandomState::new().hash_one(std::process::id());
+        bytes[..8].copy_from_slice(&a.to_le_bytes());
+        bytes[8..].copy_from_slice(&b.to_le_bytes());
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn parse_line(line: &str, nonce: &str) -> Option<Message> {
+    let rest = line.strip_prefix(nonce)?.strip_prefix(' ')?;
+    let (word, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+    match word {
+        "start" => rest.trim().parse().ok().map(Message::Start),
+        "result" => {
+            let (index, json) = rest.split_once(' ')?;
+            let result = serde_json::from_str(json).ok()?;
+            Some(Message::Result(index.parse().ok()?, Box::new(result)))
+        }
+        "done" => Some(Message::Done),
+        _ => None,
+    }
+}
+
+/// Child mode: `grader __run-suite LAB SIDE`, the nonce and the indices of
+/// the checks to run on stdin, results on file descriptor 3.
+pub fn child_main(args: &[String]) -> i32 {
+    let (Some(lab), Some(side)) = (args.first(), args.get(1)) else {
+        eprintln!("{CHILD_FLAG} is internal to the grader");
+        return 2;
+    };
+    let Some(lab) = suites::lab(lab) else {
+        eprintln!("unknown lab {lab}");
+        return 2;
+    };
+    let side = if side == Side::Solution.as_str() {
+        Side::Solution
+    } else {
+        Side::Lab
+    };
+    let mut input = String::new();
+    if std::io::stdin().read_to_string(&mut input).is_err() {
+        return 2;
+    }
+    let mut lines = input.lines();
+    let nonce = lines.next().unwrap_or_default().trim().to_owned();
+    let indices: Vec<usize> = lines
+        .next()
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    // SAFETY: the parent set up descriptor 3 as the write end of the pipe.
+    let mut out = unsafe { File::from_raw_fd(RESULT_FD) };
+    let checks = (lab.checks)(side);
+    for i in indices {
+        let Some(check) = checks.get(i) else { continue };
+        if writeln!(out, "{nonce} start {i}").is_err() {
+            return 1;
+        }
+        let outcome = panic::catch_unwind(AssertUnwindSafe(check.run))
+            .unwrap_or_else(|payload| Outcome::fail(panic_message(payload.as_ref())));
+        let result = CheckResult::grade(check, outcome);
+        let json = serde_json::to_string(&result).expect("a check result serializes");
+        if writeln!(out, "{nonce} result {i} {json}").is_err() {
+            return 1;
+        }
+    }
+    let _ = writeln!(out, "{nonce} done");
+    0
+}

@@ -1,0 +1,271 @@
+//! `--submission DIR`: another checkout's labs, graded by this checkout's
+//! grader and solutions.
+//!
+//! Only the `src/` folder of each lab is taken from the submission; every
+//! manifest, test and the grader itself come from this checkout, so a
+//! submission cannot change how it is graded. The copy is built in a
+//! scratch workspace with a build cache shared by all submissions, then
+//! graded by running the grader built there.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::check::{CheckResult, Status};
+use crate::report::{LabReport, Report};
+use crate::suites::{Lab, Side};
+
+/// Most bytes taken from one submission's sources.
+const MAX_BYTES: u64 = 16 << 20;
+/// Most files taken from one submission's sources.
+const MAX_FILES: usize = 2_000;
+
+/// This checkout's root (where the workspace `Cargo.toml` is).
+pub fn course_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the grader sits inside the course workspace")
+        .to_path_buf()
+}
+
+/// Checks `dir` looks like a checkout; the error says what to point at.
+pub fn validate(dir: &Path) -> Result<PathBuf, String> {
+    let real = dir.canonicalize().map_err(|e| {
+        format!(
+            "--submission {}: cannot open it ({e}); give the path of a student's checkout",
+            dir.display()
+        )
+    })?;
+    if !real.is_dir() {
+        return Err(format!(
+            "--submission {}: not a directory; give the path of a student's checkout",
+            dir.display()
+        ));
+    }
+    if !real.join("labs").is_dir() {
+        return Err(format!(
+            "--submission {}: no labs/ folder, so this is not a checkout of the course; point at the folder that holds labs/",
+            dir.display()
+        ));
+    }
+    Ok(real)
+}
+
+/// Grades the submission at `dir`.
+pub fn grade(dir: &Path, labs: &[&'static Lab], no_perf: bool) -> Result<Report, String> {
+    let submission = validate(dir)?;
+    let root = course_root();
+    let scratch = root
+        .join("target")
+        .join("grader-submissions")
+        .join(format!("run-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&scratch);
+    let result = grade_in(&submission, &root, &scratch, labs, no_perf);
+    let _ = fs::remove_dir_all(&scratch);
+    let mut report = result?;
+    report.target = format!("submission {}", dir.display());
+    Ok(report)
+}
+
+fn grade_in(
+    submission: &Path,
+    root: &Path,
+    scratch: &Path,
+    labs: &[&'static Lab],
+    no_perf: bool,
+) -> Result<Report, String> {
+    let copy_err = |e: std::io::Error| {
+        format!(
+            "cannot prepare the scratch copy in {}: {e}",
+            scratch.display()
+        )
+    };
+    for item in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "src",
+        "grader",
+        "solutions",
+        "labs",
+    ] {
+        let from = root.join(item);
+        if from.exists() {
+            copy_tree(&from, &scratch.join(item), &mut Budget::unlimited()).map_err(copy_err)?;
+        }
+    }
+    let mut missing = Vec::new();
+    for lab in labs {
+        let theirs = submission.join("labs").join(lab.name).join("src");
+        let ours = scratch.join("labs").join(lab.name).join("src");
+        if !theirs.is_dir() {
+            missing.push(lab.name);
+            continue;
+        }
+        fs::remove_dir_all(&ours).map_err(copy_err)?;
+        let mut budget = Budget::new();
+        copy_tree(&theirs, &ours, &mut budget)
+            .map_err(|e| format!("cannot copy labs/{}/src of the submission: {e}", lab.name))?;
+    }
+    let target_dir = root.join("target").join("submissions");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let build = Command::new(&cargo)
+        .args([
+            "build",
+            "--locked",
+            "-p",
+            "grader",
+            "--message-format",
+            "short",
+        ])
+        .current_dir(scratch)
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("cannot run {cargo}: {e}"))?;
+    if !build.status.success() {
+        let errors = first_errors(&String::from_utf8_lossy(&build.stderr));
+        return Ok(not_graded(
+            labs,
+            &format!("the submission does not compile:\n{errors}"),
+        ));
+    }
+    let json = scratch.join("report.json");
+    let mut grade = Command::new(target_dir.join("debug").join("grader"));
+    grade
+        .args(["--target", "labs", "--json"])
+        .arg(&json)
+        .current_dir(scratch)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    for lab in labs {
+        grade.args(["--lab", lab.name]);
+    }
+    if no_perf {
+        grade.arg("--no-perf");
+    }
+    let status = grade
+        .status()
+        .map_err(|e| format!("cannot run the scratch grader: {e}"))?;
+    let text = fs::read_to_string(&json)
+        .map_err(|e| format!("the scratch grader wrote no report ({status}): {e}"))?;
+    let mut report: Report =
+        serde_json::from_str(&text).map_err(|e| format!("unreadable scratch report: {e}"))?;
+    for lab in &mut report.labs {
+        if missing.contains(&lab.name.as_str()) {
+            *lab = missing_lab(
+                lab,
+                &format!("labs/{}/src is missing from the submission", lab.name),
+            );
+        }
+    }
+    Ok(Report::new(String::new(), report.labs))
+}
+
+/// Every check of every lab failed with `why`: nothing could be graded.
+fn not_graded(labs: &[&'static Lab], why: &str) -> Report {
+    let reports = labs
+        .iter()
+        .map(|lab| {
+            let checks = (lab.checks)(Side::Lab);
+            let results = checks
+                .iter()
+                .map(|c| CheckResult {
+                    name: c.name.to_owned(),
+                    kind: c.kind,
+                    status: Status::Failed,
+                    score: 0,
+                    max_score: c.points,
+                    message: why.to_owned(),
+                    counterexample: None,
+                    hint: Some(
+                        "Run `cargo build -p lab-".to_owned()
+                            + lab.name
+                            + "` in the submission to see every error.",
+                    ),
+                })
+                .collect();
+            LabReport::new(lab.name, results)
+        })
+        .collect();
+    Report::new(String::new(), reports)
+}
+
+fn missing_lab(lab: &LabReport, why: &str) -> LabReport {
+    let checks = lab
+        .checks
+        .iter()
+        .map(|c| CheckResult {
+            status: Status::Failed,
+            score: 0,
+            message: why.to_owned(),
+            counterexample: None,
+            hint: None,
+            ..c.clone()
+        })
+        .collect();
+    LabReport::new(&lab.name, checks)
+}
+
+/// The compiler's first errors, enough to act on.
+fn first_errors(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("error") || l.contains("-->"))
+        .take(20)
+        .collect();
+    if lines.is_empty() {
+        stderr.lines().rev().take(10).collect::<Vec<_>>().join("\n")
+    } else {
+        lines.join("\n")
+    }
+}
+
+/// Caps what a submission can make the grader copy.
+struct Budget {
+    bytes: u64,
+    files: usize,
+}
+
+impl Budget {
+    fn new() -> Self {
+        Self {
+            bytes: MAX_BYTES,
+            files: MAX_FILES,
+        }
+    }
+
+    fn unlimited() -> Self {
+        Self {
+            bytes: u64::MAX,
+            files: usize::MAX,
+        }
+    }
+}
+
+/// Copies regular files and directories; symlinks are skipped, so a
+/// submission cannot make the grader read outside it. `target/` is skipped.
+fn copy_tree(from: &Path, to: &Path, budget: &mut Budget) -> std::io::Result<()> {
+    let meta = fs::symlink_metadata(from)?;
+    if meta.is_dir() {
+        fs::create_dir_all(to)?;
+        for entry in fs::read_dir(from)? {
+            let entry = entry?;
+            if entry.file_name() == "target" {
+                continue;
+            }
+            copy_tree(&entry.path(), &to.join(entry.file_name()), budget)?;
+        }
+    } else if meta.is_file() {
+        if budget.files == 0 || meta.len() > budget.bytes {
+            return Err(std::io::Error::other(
+                "the submission's sources are too large to grade",
+            ));
+        }
+        budget.files -= 1;
+        budget.bytes -= meta.len();
+        fs::copy(from, to)?;
+    }
+    Ok(())
+}

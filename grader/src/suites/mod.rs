@@ -1,0 +1,48 @@
+//! The hidden suites, one module per lab.
+//!
+//! A suite is built for one side: the learner's crate (`lab-*`) or the
+//! reference (`solution-*`). Either way the reference is at hand, so checks
+//! can compare against it in the same process.
+
+use crate::check::Check;
+
+pub mod security;
+mod security_gen;
+
+/// Which crate a suite exercises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The learner's `lab-*` crates of this checkout.
+    Lab,
+    /// The reference `solution-*` crates.
+    Solution,
+}
+
+impl Side {
+    /// The name used on the command line and in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Lab => "labs",
+            Side::Solution => "solutions",
+        }
+    }
+}
+
+/// A lab the grader knows: its name and how to build its suite.
+pub struct Lab {
+    /// The lab's name, as in `labs/<name>`.
+    pub name: &'static str,
+    /// The suite, for one side.
+    pub checks: fn(Side) -> Vec<Check>,
+}
+
+/// Every lab, in course order.
+pub const LABS: &[Lab] = &[Lab {
+    name: "security",
+    checks: security::checks,
+}];
+
+/// Finds a lab by name.
+pub fn lab(name: &str) -> Option<&'static Lab> {
+    LABS.iter().find(|lab| lab.name == name)
+}
