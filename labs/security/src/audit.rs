@@ -84,12 +84,15 @@ pub fn rfc3339(at: SystemTime) -> String {
 }
 // ANCHOR_END: types
 
+// ANCHOR: is_sensitive_key
 /// Whether a value stored under `key` is a secret, judged by the key's name.
 pub fn is_sensitive_key(key: &str) -> bool {
     // TODO: Lower-case the key, keep only letters and digits, then look for any of SENSITIVE_KEY_PARTS inside it.
     todo!("is_sensitive_key")
 }
+// ANCHOR_END: is_sensitive_key
 
+// ANCHOR: redact_text
 /// Replaces every secret recognised by its shape inside `text`, keeping the
 /// text around it: bearer tokens, JWTs, AWS access keys, passwords in URLs
 /// and in `password=` settings.
@@ -98,7 +101,9 @@ pub fn redact_text(text: &str) -> Cow<'_, str> {
     // TODO: Replace only the secret with REDACTED and keep the rest of the text. Return `Cow::Borrowed` when nothing matched.
     todo!("redact_text")
 }
+// ANCHOR_END: redact_text
 
+// ANCHOR: redact
 /// Returns a copy of `value` with every secret replaced by [`REDACTED`].
 ///
 /// Recursive through objects and arrays. A value under a sensitive key is
@@ -109,6 +114,7 @@ pub fn redact(value: &Value) -> Value {
     // TODO: Arrays: redact each item. Strings: `redact_text`. Anything else: copy.
     todo!("redact")
 }
+// ANCHOR_END: redact
 
 impl<W: Write> AuditLog<W> {
     /// An audit log appending to `out`.
@@ -121,6 +127,7 @@ impl<W: Write> AuditLog<W> {
         self.record_at(SystemTime::now(), call)
     }
 
+    // ANCHOR: record_at
     /// Records `call` as finished at `at`: one JSON object on one line with
     /// `timestamp`, `tool`, `arguments` (redacted), `success`,
     /// `duration_ms` and `result_length`, written whole and flushed.
@@ -133,6 +140,7 @@ impl<W: Write> AuditLog<W> {
         // TODO: Write it and a newline with one `write_all`, then flush; turn an I/O error into `AuditError` instead of panicking.
         todo!("AuditLog::record_at")
     }
+    // ANCHOR_END: record_at
 
     /// Gives the writer back, for tests to read what was written.
     pub fn into_inner(self) -> W {

@@ -103,6 +103,7 @@ pub struct PathPolicy {
 // ANCHOR_END: types
 
 impl PathPolicy {
+    // ANCHOR: policy_new
     /// Builds a policy over `roots`, canonicalizing each one now.
     ///
     /// Fails if there is no root, or a root is missing or not a directory:
@@ -116,12 +117,14 @@ impl PathPolicy {
         // TODO: An empty list of roots is `PathError::NoRoots`.
         todo!("PathPolicy::new")
     }
+    // ANCHOR_END: policy_new
 
     /// The canonical roots, in the order given.
     pub fn roots(&self) -> &[PathBuf] {
         &self.roots
     }
 
+    // ANCHOR: policy_resolve
     /// Resolves `requested` to a real path inside one of the roots.
     ///
     /// A relative path is taken relative to the first root. Symlinks are
@@ -134,4 +137,5 @@ impl PathPolicy {
         // TODO: Accept only if the real path `starts_with` one of the roots (component-wise, not string-wise).
         todo!("PathPolicy::resolve")
     }
+    // ANCHOR_END: policy_resolve
 }

@@ -106,17 +106,21 @@ impl PermissionTable {
 // ANCHOR_END: types
 
 impl PermissionTable {
+    // ANCHOR: authorize
     /// Allows the call only if `tool` is in the table and every permission
     /// it requires is in `granted`.
     pub fn authorize(&self, granted: &[Permission], tool: &str) -> Result<(), AccessDenied> {
         // TODO: Unknown tool: `AccessDenied::UnknownTool`. Known tool: collect its required permissions missing from `granted`, in table order.
         todo!("PermissionTable::authorize")
     }
+    // ANCHOR_END: authorize
 
+    // ANCHOR: requires_approval
     /// Whether a call to `tool` needs a human's approval first: it requires
     /// a high-privilege permission, or it is unknown (fail closed).
     pub fn requires_approval(&self, tool: &str) -> bool {
         // TODO: True for an unknown tool, and for a tool needing a high-privilege permission.
         todo!("PermissionTable::requires_approval")
     }
+    // ANCHOR_END: requires_approval
 }

@@ -164,6 +164,7 @@ impl<C: Clock> RateLimiter<C> {
         }
     }
 
+    // ANCHOR: limiter_check
     /// Takes a token from the bucket of (`client`, `tool`), or says how long
     /// until one is available. A new pair starts with a full bucket.
     pub fn check(&self, client: &str, tool: &str) -> Result<(), RateLimited> {
@@ -172,4 +173,5 @@ impl<C: Clock> RateLimiter<C> {
         // TODO: With at least one token, take it. Otherwise say how long until one token is back, rounded up so that waiting exactly that long is enough.
         todo!("RateLimiter::check")
     }
+    // ANCHOR_END: limiter_check
 }

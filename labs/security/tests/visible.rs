@@ -9,6 +9,7 @@ mod sql {
     use lab_security::sql::denylist::{DenylistRejection, denylist_check};
     use lab_security::sql::{SqlRejection, check_query};
 
+    // ANCHOR: bypasses
     /// Statements that pass the denylist and still change the database.
     const BYPASSES: &[&str] = &[
         "SELECT 1; COMMIT; TRUNCATE audit_log",
@@ -17,6 +18,7 @@ mod sql {
         "SELECT 1; DROP SCHEMA public CASCADE",
         "select pg_read_file('/etc/passwd')",
     ];
+    // ANCHOR_END: bypasses
 
     #[test]
     fn denylist_accepts_a_plain_select() {

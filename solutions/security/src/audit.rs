@@ -14,7 +14,6 @@ use std::time::{Duration, SystemTime};
 use regex::Regex;
 use serde_json::{Map, Value, json};
 
-// ANCHOR: types
 /// What replaces a secret.
 pub const REDACTED: &str = "[REDACTED]";
 
@@ -82,7 +81,6 @@ pub struct AuditLog<W> {
 pub fn rfc3339(at: SystemTime) -> String {
     humantime::format_rfc3339_millis(at).to_string()
 }
-// ANCHOR_END: types
 
 /// Whether a value stored under `key` is a secret, judged by the key's name.
 pub fn is_sensitive_key(key: &str) -> bool {

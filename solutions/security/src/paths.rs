@@ -11,7 +11,6 @@ use std::fmt;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-// ANCHOR: types
 /// Why a path was refused, or why a policy could not be built.
 #[derive(Debug)]
 pub enum PathError {
@@ -100,7 +99,6 @@ impl std::error::Error for PathError {}
 pub struct PathPolicy {
     roots: Vec<PathBuf>,
 }
-// ANCHOR_END: types
 
 impl PathPolicy {
     /// Builds a policy over `roots`, canonicalizing each one now.

@@ -8,7 +8,6 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-// ANCHOR: types
 /// Something a tool may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Permission {
@@ -103,7 +102,6 @@ impl PermissionTable {
         self.tools.get(tool).map(Vec::as_slice)
     }
 }
-// ANCHOR_END: types
 
 impl PermissionTable {
     /// Allows the call only if `tool` is in the table and every permission

@@ -10,7 +10,6 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-// ANCHOR: types
 /// A source of monotonic time: the time since some fixed origin.
 pub trait Clock: Send + Sync {
     /// Time elapsed since the clock's origin; never goes backwards.
@@ -152,7 +151,6 @@ pub struct RateLimiter<C = MonotonicClock> {
     clock: C,
     buckets: Mutex<HashMap<(String, String), Bucket>>,
 }
-// ANCHOR_END: types
 
 /// Tokens are compared with this slack, so a wait of exactly
 /// `retry_after` is always enough despite floating-point rounding.

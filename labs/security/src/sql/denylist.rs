@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+// ANCHOR: patterns
 /// The patterns the naive check refuses, matched case-insensitively.
 pub const DENYLIST: &[&str] = &[
     r";\s*drop\s+table",
@@ -17,6 +18,7 @@ pub const DENYLIST: &[&str] = &[
     r"/\*.*\*/",
     r"union\s+select",
 ];
+// ANCHOR_END: patterns
 
 /// Why the naive check refused a query.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +40,7 @@ impl fmt::Display for DenylistRejection {
 
 impl std::error::Error for DenylistRejection {}
 
+// ANCHOR: denylist_check
 /// Checks `query` the naive way: no denylisted pattern, and it starts with
 /// `SELECT` (ignoring leading whitespace and case).
 pub fn denylist_check(query: &str) -> Result<(), DenylistRejection> {
@@ -46,3 +49,4 @@ pub fn denylist_check(query: &str) -> Result<(), DenylistRejection> {
     // TODO: Then return `NotSelect` unless the text, after leading whitespace, starts with SELECT in any case.
     todo!("denylist_check")
 }
+// ANCHOR_END: denylist_check

@@ -101,6 +101,7 @@ impl ReadOnlyQuery {
 }
 // ANCHOR_END: types
 
+// ANCHOR: check_query
 /// Parses `sql` as PostgreSQL and accepts it only if it is exactly one
 /// read-only query.
 ///
@@ -115,3 +116,4 @@ pub fn check_query(sql: &str) -> Result<ReadOnlyQuery, SqlRejection> {
     // TODO: Return `ReadOnlyQuery { sql: statement.to_string() }`: run what you checked.
     todo!("check_query")
 }
+// ANCHOR_END: check_query

@@ -38,7 +38,6 @@ impl fmt::Display for DenylistRejection {
 
 impl std::error::Error for DenylistRejection {}
 
-// ANCHOR: compiled
 /// The denylist, compiled once on first use and shared by every call.
 ///
 /// Compiling a regex costs far more than matching with it; doing it per
@@ -52,7 +51,6 @@ static COMPILED: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
         })
         .collect()
 });
-// ANCHOR_END: compiled
 
 /// Checks `query` the naive way: no denylisted pattern, and it starts with
 /// `SELECT` (ignoring leading whitespace and case).

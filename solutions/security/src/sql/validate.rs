@@ -11,7 +11,6 @@ use sqlparser::parser::Parser;
 
 use super::forbidden::forbidden_function;
 
-// ANCHOR: types
 /// Why a query was refused. Each variant names one rule of [`check_query`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SqlRejection {
@@ -99,7 +98,6 @@ impl ReadOnlyQuery {
         &self.sql
     }
 }
-// ANCHOR_END: types
 
 /// Parses `sql` as PostgreSQL and accepts it only if it is exactly one
 /// read-only query.
