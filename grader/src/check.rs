@@ -158,7 +158,8 @@ pub struct CheckResult {
 impl CheckResult {
     /// Grades `outcome` for `check`: full points on a pass, none otherwise.
     pub fn grade(check: &Check, outcome: Outcome) -> Self {
-        let passed = outcome.status == Status::Passed;
+        let outcome_status = outcome.status;
+        let passed = outcome_status == Status::Passed;
         Self {
             name: check.name.to_owned(),
             kind: check.kind,
@@ -167,7 +168,11 @@ impl CheckResult {
             max_score: check.points,
             message: outcome.message,
             counterexample: outcome.counterexample,
-            hint: (!passed).then(|| check.hint.to_owned()),
+            hint: matches!(
+                outcome_status,
+                Status::Failed | Status::Timeout | Status::Crashed
+            )
+            .then(|| check.hint.to_owned()),
         }
     }
 }

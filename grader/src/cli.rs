@@ -62,6 +62,10 @@ options:
   --no-perf                 skip the perf checks (they are reported as skipped)
   -h, --help                print this help
 
+environment:
+  DATABASE_URL              the PostgreSQL for database checks (else Docker, else they are skipped)
+  GRADER_TIMEOUT_SCALE      multiplies every check's deadline, e.g. 3 on a slow machine
+
 The exit status is 0 whenever grading worked, whatever the score; 2 for a
 wrong command line; 1 when grading itself could not run.",
         labs.join(", ")
@@ -137,7 +141,10 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         (Some(Side::Solution), Some(_)) => {
             return Err("--submission grades a student's labs; it cannot be combined with --target solutions".into());
         }
-        (_, Some(dir)) => Target::Submission(dir),
+        (_, Some(dir)) => {
+            crate::submission::validate(&dir)?;
+            Target::Submission(dir)
+        }
         (Some(Side::Solution), None) => Target::Solutions,
         _ => Target::Labs,
     };
@@ -218,6 +225,8 @@ mod tests {
                 "cannot be combined",
             ),
             (vec!["--json", "/no/such/dir/r.json"], "does not exist"),
+            (vec!["--submission", "/no/such/checkout"], "cannot open it"),
+            (vec!["--submission", "/"], "no labs/ folder"),
         ] {
             let err = parse(&args(&line)).unwrap_err();
             assert!(err.contains(expected), "{line:?}: {err}");

@@ -31,7 +31,7 @@ pub enum Database {
         source: &'static str,
         /// The container, kept alive while grading runs.
         #[cfg(feature = "testcontainers")]
-        container: Option<container::Running>,
+        container: Option<Box<container::Running>>,
     },
     /// No database: database checks are skipped with this reason.
     Unavailable(String),
@@ -83,7 +83,7 @@ fn from_docker() -> Database {
                 Ok(()) => Database::Ready {
                     url,
                     source: "a testcontainers PostgreSQL",
-                    container: Some(running),
+                    container: Some(Box::new(running)),
                 },
                 Err(e) => Database::Unavailable(format!(
                     "the PostgreSQL container started but does not answer: {e}"

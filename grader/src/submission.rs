@@ -28,6 +28,12 @@ pub fn course_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The build directory of nested builds (submissions, course checks): kept
+/// apart from `target/` itself, which the outer build may hold locked.
+pub fn nested_target_dir() -> PathBuf {
+    course_root().join("target").join("nested")
+}
+
 /// Checks `dir` looks like a checkout; the error says what to point at.
 pub fn validate(dir: &Path) -> Result<PathBuf, String> {
     let real = dir.canonicalize().map_err(|e| {
@@ -80,6 +86,7 @@ fn grade_in(
             scratch.display()
         )
     };
+    fs::create_dir_all(scratch).map_err(copy_err)?;
     for item in [
         "Cargo.toml",
         "Cargo.lock",
@@ -106,33 +113,17 @@ fn grade_in(
         copy_tree(&theirs, &ours, &mut budget)
             .map_err(|e| format!("cannot copy labs/{}/src of the submission: {e}", lab.name))?;
     }
-    let target_dir = root.join("target").join("submissions");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let build = Command::new(&cargo)
-        .args([
-            "build",
-            "--locked",
-            "-p",
-            "grader",
-            "--message-format",
-            "short",
-        ])
-        .current_dir(scratch)
-        .env("CARGO_TARGET_DIR", &target_dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|e| format!("cannot run {cargo}: {e}"))?;
-    if !build.status.success() {
-        let errors = first_errors(&String::from_utf8_lossy(&build.stderr));
-        return Ok(not_graded(
-            labs,
-            &format!("the submission does not compile:\n{errors}"),
-        ));
-    }
+    let grader = match build(scratch)? {
+        Ok(grader) => grader,
+        Err(errors) => {
+            return Ok(not_graded(
+                labs,
+                &format!("the submission does not compile:\n{errors}"),
+            ));
+        }
+    };
     let json = scratch.join("report.json");
-    let mut grade = Command::new(target_dir.join("debug").join("grader"));
+    let mut grade = Command::new(grader);
     grade
         .args(["--target", "labs", "--json"])
         .arg(&json)
@@ -161,6 +152,69 @@ fn grade_in(
         }
     }
     Ok(Report::new(String::new(), report.labs))
+}
+
+/// Builds the scratch workspace's grader and copies it into the scratch
+/// directory. The build cache is shared, and so is the path cargo writes
+/// the binary to, so the build and the copy hold a lock: two submissions
+/// graded at once must each run their own grader.
+///
+/// The outer `Result` is the grader's own failure; the inner one is the
+/// submission's: `Err` holds the compiler's first errors.
+fn build(scratch: &Path) -> Result<Result<PathBuf, String>, String> {
+    let target_dir = nested_target_dir();
+    fs::create_dir_all(&target_dir)
+        .map_err(|e| format!("cannot create {}: {e}", target_dir.display()))?;
+    let lock_path = target_dir.join("grader-build.lock");
+    let lock = fs::File::create(&lock_path)
+        .map_err(|e| format!("cannot create {}: {e}", lock_path.display()))?;
+    lock.lock()
+        .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
+    // Cargo judges freshness by comparing source and artifact times, and the
+    // scratch copies of different submissions share their relative paths:
+    // the sources just taken from this submission must look newest.
+    touch_tree(&scratch.join("labs"), std::time::SystemTime::now())
+        .map_err(|e| format!("cannot stamp the scratch sources: {e}"))?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = Command::new(&cargo)
+        .args([
+            "build",
+            "--locked",
+            "-p",
+            "grader",
+            "--message-format",
+            "short",
+        ])
+        .current_dir(scratch)
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("cannot run {cargo}: {e}"))?;
+    if !output.status.success() {
+        return Ok(Err(first_errors(&String::from_utf8_lossy(&output.stderr))));
+    }
+    let private = scratch.join("grader-of-this-submission");
+    fs::copy(target_dir.join("debug").join("grader"), &private)
+        .map_err(|e| format!("cannot copy the scratch grader: {e}"))?;
+    Ok(Ok(private))
+}
+
+/// Sets the modification time of every file under `dir` to `now`.
+fn touch_tree(dir: &Path, now: std::time::SystemTime) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            touch_tree(&path, now)?;
+        } else {
+            fs::File::options()
+                .write(true)
+                .open(&path)?
+                .set_modified(now)?;
+        }
+    }
+    Ok(())
 }
 
 /// Every check of every lab failed with `why`: nothing could be graded.

@@ -3,17 +3,20 @@
 //! Every check is written once, generic over [`Api`]: the same code grades
 //! the learner's `lab-security` and the reference `solution-security`.
 
+use std::cell::RefCell;
 use std::io;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use proptest::strategy::Strategy;
 use proptest::test_runner::TestCaseError;
 use serde_json::{Value, json};
 
 use super::Side;
 use super::security_gen::{self as generate, DIRS, LinkTarget, Member, Node, Request, TOOLS, Tree};
 use crate::check::{Check, Kind, Outcome, unit};
+use crate::db;
 use crate::perf::ratio_at_most;
 use crate::prop::{ensure, property};
 
@@ -340,6 +343,14 @@ fn suite<S: Api>() -> Vec<Check> {
             run: rate_limit_bucket_bound::<S>,
         },
         Check {
+            name: "sql_checked_queries_run_on_postgres",
+            kind: Kind::Database,
+            points: 6,
+            deadline: PROPERTY,
+            hint: "What check_query returns is what runs: it must be the one statement you checked, rendered back from its syntax tree, and valid PostgreSQL.",
+            run: sql_checked_queries_run_on_postgres::<S>,
+        },
+        Check {
             name: "perf_denylist_compiled_once",
             kind: Kind::Perf,
             points: 4,
@@ -458,6 +469,86 @@ fn sql_names_the_reason<S: Api>() -> Outcome {
             cases.len()
         ))
     })())
+}
+
+/// Recreates `canary` with its three rows, whatever the last case did.
+async fn reset_canary(conn: &mut sqlx::PgConnection) -> Result<(), String> {
+    let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+    sqlx::raw_sql(
+        "DROP TABLE IF EXISTS canary CASCADE; DROP TABLE IF EXISTS gone CASCADE; \
+         CREATE TABLE canary (id serial PRIMARY KEY, v text NOT NULL); \
+         INSERT INTO canary (v) VALUES ('a'), ('b'), ('c')",
+    )
+    .execute(&mut *conn)
+    .await
+    .map(drop)
+    .map_err(|e| format!("cannot reset the canary table: {e}"))
+}
+
+/// The canary's rows as `a,b,c`, or what is wrong with it.
+async fn canary_state(conn: &mut sqlx::PgConnection) -> String {
+    let row: Result<(Option<String>,), _> =
+        sqlx::query_as("SELECT string_agg(v, ',' ORDER BY id) FROM canary")
+            .fetch_one(&mut *conn)
+            .await;
+    match row {
+        Ok((Some(rows),)) => rows,
+        Ok((None,)) => "empty".to_owned(),
+        Err(e) => format!("unreadable ({e})"),
+    }
+}
+
+fn sql_checked_queries_run_on_postgres<S: Api>() -> Outcome {
+    let url = match db::child_url() {
+        Ok(url) => url,
+        Err(reason) => return Outcome::skip(reason),
+    };
+    let runtime = match db::runtime() {
+        Ok(rt) => rt,
+        Err(e) => return Outcome::skip(e),
+    };
+    let scratch = match runtime.block_on(db::Scratch::create(&url)) {
+        Ok(scratch) => RefCell::new(Some(scratch)),
+        Err(e) => return Outcome::skip(format!("no scratch schema for this check: {e}")),
+    };
+    let stream = proptest::prop_oneof![
+        2 => generate::sql(generate::canary_query()).prop_map(|sql| (true, sql)),
+        1 => generate::sql(generate::disguised_write()).prop_map(|sql| (false, sql)),
+    ];
+    let outcome = property(64, stream, |(read_only, text)| {
+        // Taken out of the cell for the case, so no borrow spans an await.
+        let mut case_scratch = scratch
+            .take()
+            .expect("the scratch schema is put back after each case");
+        let result = runtime.block_on(async {
+            let conn = &mut case_scratch.conn;
+            reset_canary(conn).await.map_err(TestCaseError::reject)?;
+            let ran = match S::check_query(&text) {
+                Ok(sql) => {
+                    let result = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone())).execute(&mut *conn).await;
+                    if let (true, Err(e)) = (read_only, &result) {
+                        return Err(TestCaseError::fail(format!(
+                            "accepted, but PostgreSQL cannot run the SQL your ReadOnlyQuery holds ({e}): {sql}"
+                        )));
+                    }
+                    sql
+                }
+                Err((code, _)) if read_only => {
+                    return Err(TestCaseError::fail(format!("a read-only query over canary was refused ({code})")));
+                }
+                Err(_) => return Ok(()),
+            };
+            let state = canary_state(conn).await;
+            ensure(state == "a,b,c", || format!("after running {ran:?} the canary holds {state}, not a,b,c"))
+        });
+        scratch.replace(Some(case_scratch));
+        result
+    });
+    let scratch = scratch.into_inner().expect("the scratch schema is back");
+    if let Err(e) = runtime.block_on(scratch.drop_all(&url)) {
+        eprintln!("warning: {e}");
+    }
+    outcome
 }
 
 // ---------------------------------------------------------------- paths ----

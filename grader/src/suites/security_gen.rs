@@ -521,6 +521,72 @@ pub fn forbidden_call() -> impl Strategy<Value = Vec<Tok>> {
     })
 }
 
+/// A read-only query over the `canary` table, which PostgreSQL can run.
+pub fn canary_query() -> impl Strategy<Value = Vec<Tok>> {
+    (0i64..5, 0u8..5).prop_map(|(n, shape)| {
+        let n = n.to_string();
+        match shape {
+            0 => vec![
+                kw("SELECT"),
+                text("v"),
+                kw("FROM"),
+                text("canary"),
+                kw("WHERE"),
+                text("id >"),
+                text(n),
+                kw("ORDER"),
+                kw("BY"),
+                text("v"),
+            ],
+            1 => vec![
+                kw("WITH"),
+                text("x"),
+                kw("AS"),
+                text("(SELECT * FROM canary)"),
+                kw("SELECT"),
+                text("count(*)"),
+                kw("FROM"),
+                text("x"),
+            ],
+            2 => vec![
+                kw("SELECT"),
+                text("upper(v) || '-'"),
+                kw("AS"),
+                text("tag"),
+                kw("FROM"),
+                text("canary"),
+                kw("LIMIT"),
+                text(n),
+            ],
+            3 => vec![
+                kw("SELECT"),
+                text("c.id"),
+                kw("FROM"),
+                text("canary"),
+                kw("AS"),
+                text("c"),
+                kw("JOIN"),
+                text("canary"),
+                kw("AS"),
+                text("d"),
+                kw("ON"),
+                text("c.id = d.id"),
+                kw("WHERE"),
+                text("c.v <> 'x; DROP TABLE canary'"),
+            ],
+            _ => vec![
+                kw("SELECT"),
+                text("id"),
+                kw("FROM"),
+                text("canary"),
+                kw("UNION"),
+                kw("SELECT"),
+                text(n),
+            ],
+        }
+    })
+}
+
 /// Renders tokens with scrambled keyword case and varied separators:
 /// spaces, newlines, tabs, block comments and line comments.
 pub fn render() -> impl Strategy<Value = (u64, Vec<u8>)> {

@@ -1,0 +1,252 @@
+//! `--submission DIR` end to end, on two generated checkouts:
+//!
+//! - a naive one, the reference with the chapter's mistakes put back in,
+//!   which the checks aimed at each mistake must fail;
+//! - a hostile one, whose functions hang, exit, abort, overflow the stack,
+//!   run out of memory and forge results, each of which must cost only the
+//!   check it happens in, while the other checks are graded as usual.
+//!
+//! Both start from a copy of `solutions/security/src` with small textual
+//! edits, so the rest of each submission is known to be right.
+
+mod common;
+
+use std::path::Path;
+
+use common::{check, grader, run_with_report};
+
+/// Replaces `from` with `to` in `file`, once; fails if `from` is not there.
+fn mutate(root: &Path, file: &str, from: &str, to: &str) {
+    let path = root.join("labs/security/src").join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains(from),
+        "{file} no longer contains the code this test edits:\n{from}\nUpdate the test with the solution."
+    );
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// A checkout whose security lab is the reference solution.
+fn checkout_from_solution() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let course = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    copy(
+        &course.join("solutions/security/src"),
+        &dir.path().join("labs/security/src"),
+    );
+    dir
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+fn grade(dir: &Path, scale: &str) -> serde_json::Value {
+    let reports = tempfile::tempdir().unwrap();
+    let mut command = grader();
+    command
+        .arg("--submission")
+        .arg(dir)
+        .args(["--lab", "security"])
+        .env("GRADER_TIMEOUT_SCALE", scale);
+    let (out, report) = run_with_report(command, reports.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        report["target"]
+            .as_str()
+            .unwrap()
+            .starts_with("submission ")
+    );
+    report
+}
+
+fn status(report: &serde_json::Value, name: &str) -> String {
+    check(report, "security", name)["status"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn the_chapters_mistakes_are_caught() {
+    let dir = checkout_from_solution();
+    let root = dir.path();
+    // The denylist compiled on every call.
+    mutate(
+        root,
+        "sql/denylist.rs",
+        "if let Some((pattern, _)) = COMPILED.iter().find(|(_, re)| re.is_match(query)) {",
+        "let compiled: Vec<(&'static str, Regex)> = DENYLIST.iter().map(|p| (*p, Regex::new(&format!(\"(?is){p}\")).unwrap())).collect();\n    if let Some((pattern, _)) = compiled.iter().find(|(_, re)| re.is_match(query)) {",
+    );
+    // "Starts with SELECT" trusted, and the text passed on as it came.
+    mutate(
+        root,
+        "sql/validate.rs",
+        "    let statements = Parser::parse_sql(",
+        "    if sql.trim_start().to_ascii_uppercase().starts_with(\"SELECT\") {\n        return Ok(ReadOnlyQuery { sql: sql.to_owned() });\n    }\n    let statements = Parser::parse_sql(",
+    );
+    // Containment by string prefix.
+    mutate(
+        root,
+        "paths.rs",
+        "real.starts_with(root)",
+        "real.to_string_lossy().starts_with(&*root.to_string_lossy())",
+    );
+    // A tool missing from the table is allowed.
+    mutate(
+        root,
+        "permissions.rs",
+        ".ok_or_else(|| AccessDenied::UnknownTool(tool.to_owned()))?;",
+        ".unwrap_or(&[]);",
+    );
+    // Redaction one level deep.
+    mutate(
+        root,
+        "audit.rs",
+        "                        redact(v)\n",
+        "                        v.clone()\n",
+    );
+    // A bucket that refills past its burst.
+    mutate(root, "rate_limit.rs", ".min(burst)", "");
+
+    let report = grade(root, "1");
+    for name in [
+        "perf_denylist_compiled_once",
+        "sql_refuses_disguised_writes",
+        "paths_stay_inside_roots",
+        "permissions_follow_the_table",
+        "redaction_removes_planted_secrets",
+        "rate_limit_bucket_bound",
+    ] {
+        assert_eq!(
+            status(&report, name),
+            "failed",
+            "{name} must catch its mistake: {report:#}"
+        );
+    }
+    let shrunk = check(&report, "security", "sql_refuses_disguised_writes");
+    assert!(
+        shrunk["counterexample"]
+            .as_str()
+            .is_some_and(|c| !c.is_empty()),
+        "{shrunk:#}"
+    );
+    // Shallow redaction also leaks the nested password of the audit check.
+    assert_eq!(
+        status(&report, "audit_entry_format"),
+        "failed",
+        "{report:#}"
+    );
+    for name in ["sql_denylist_port", "paths_edge_cases"] {
+        assert_eq!(
+            status(&report, name),
+            "passed",
+            "{name} is untouched by the mistakes: {report:#}"
+        );
+    }
+    if std::env::var_os("DATABASE_URL").is_some() {
+        assert_eq!(
+            status(&report, "sql_checked_queries_run_on_postgres"),
+            "failed",
+            "{report:#}"
+        );
+    }
+}
+
+#[test]
+fn a_hostile_lab_costs_only_the_checks_it_breaks() {
+    let dir = checkout_from_solution();
+    let root = dir.path();
+    // A hang on any query with UNION in it.
+    mutate(
+        root,
+        "sql/validate.rs",
+        "    let statements = Parser::parse_sql(",
+        "    if sql.to_ascii_uppercase().contains(\"UNION\") {\n        loop {\n            std::hint::spin_loop();\n        }\n    }\n    let statements = Parser::parse_sql(",
+    );
+    // Exit in the middle of a check.
+    mutate(
+        root,
+        "paths.rs",
+        "        if requested.is_empty() {",
+        "        if !requested.is_empty() {\n            std::process::exit(0);\n        }\n        if requested.is_empty() {",
+    );
+    // A forged passing result without the nonce, then an abort.
+    mutate(
+        root,
+        "permissions.rs",
+        "        let required = self",
+        "        {\n            use std::io::Write;\n            use std::os::fd::FromRawFd;\n            println!(\"{{\\\"status\\\": \\\"passed\\\"}}\");\n            // SAFETY: a deliberately hostile test lab.\n            let mut pipe = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(3) });\n            let _ = writeln!(pipe, \"00 result 7 {{\\\"name\\\":\\\"permissions_follow_the_table\\\",\\\"kind\\\":\\\"property\\\",\\\"status\\\":\\\"passed\\\",\\\"score\\\":8,\\\"max_score\\\":8,\\\"message\\\":\\\"forged\\\"}}\");\n            std::process::abort();\n        }\n        #[allow(unreachable_code)]\n        let required = self",
+    );
+    // Unbounded recursion.
+    mutate(
+        root,
+        "audit.rs",
+        "pub fn redact(value: &Value) -> Value {\n",
+        "pub fn redact(value: &Value) -> Value {\n    if value.is_array() {\n        return redact(value);\n    }\n",
+    );
+    // An allocation far beyond the address-space limit.
+    mutate(
+        root,
+        "rate_limit.rs",
+        "        let now = self.clock.now();",
+        "        std::hint::black_box(vec![1u8; 1 << 40]);\n        let now = self.clock.now();",
+    );
+
+    let report = grade(root, "0.2");
+    assert_eq!(
+        status(&report, "sql_accepts_generated_selects"),
+        "timeout",
+        "{report:#}"
+    );
+    for name in [
+        "paths_stay_inside_roots",
+        "paths_edge_cases",
+        "permissions_follow_the_table",
+        "redaction_removes_planted_secrets",
+        "rate_limit_bucket_bound",
+    ] {
+        assert_eq!(status(&report, name), "crashed", "{name}: {report:#}");
+    }
+    let exited = check(&report, "security", "paths_edge_cases")["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(exited.contains("exited with status 0"), "{exited}");
+    let overflow = check(&report, "security", "redaction_removes_planted_secrets")["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(overflow.contains("stack overflow"), "{overflow}");
+    let oom = check(&report, "security", "rate_limit_bucket_bound")["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(oom.contains("out of memory"), "{oom}");
+    for name in [
+        "sql_denylist_port",
+        "sql_refuses_disguised_writes",
+        "sql_refuses_forbidden_functions",
+        "audit_entry_format",
+        "perf_denylist_compiled_once",
+    ] {
+        assert_eq!(
+            status(&report, name),
+            "passed",
+            "{name} must still be graded: {report:#}"
+        );
+    }
+}

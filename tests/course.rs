@@ -1,0 +1,157 @@
+//! The course checks itself: the reference solutions get full marks from
+//! the grader, the stubs get zero with a message on every check, and every
+//! lab comes with a brief, a solution and a book page.
+
+use std::process::Command;
+
+use mcp_patterns_course::{grader_binary, labs, nested_target_dir, root};
+use serde_json::Value;
+
+/// Runs the grader with `args`, returning its JSON report.
+fn grade(args: &[&str]) -> Value {
+    let grader = grader_binary().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let out = Command::new(grader)
+        .args(args)
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the grader must exit 0 whenever grading worked:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap()
+}
+
+fn checks(report: &Value) -> impl Iterator<Item = (&str, &Value)> {
+    report["labs"].as_array().unwrap().iter().flat_map(|lab| {
+        let name = lab["name"].as_str().unwrap();
+        lab["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(move |c| (name, c))
+    })
+}
+
+#[test]
+fn the_solutions_get_full_marks_on_every_lab() {
+    let report = grade(&["--target", "solutions"]);
+    let graded: Vec<&str> = report["labs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        graded,
+        labs(),
+        "the grader must have a suite for every lab in labs/"
+    );
+    for (lab, c) in checks(&report) {
+        assert_eq!(
+            c["status"],
+            "passed",
+            "{lab}/{}: {}{}",
+            c["name"],
+            c["message"],
+            if c["kind"] == "database" {
+                "\nDatabase checks need PostgreSQL: set DATABASE_URL=postgres://USER@HOST/DB (see README.md)."
+            } else {
+                ""
+            }
+        );
+    }
+    assert_eq!(report["score"], report["max_score"]);
+    assert!(report["max_score"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn the_stubs_get_zero_with_a_message_on_every_check() {
+    let report = grade(&["--target", "labs"]);
+    assert_eq!(report["score"], 0, "a stub earned points: {report:#}");
+    for (lab, c) in checks(&report) {
+        let message = c["message"].as_str().unwrap();
+        match c["status"].as_str().unwrap() {
+            "failed" => assert!(
+                message.starts_with("not implemented: "),
+                "{lab}/{} failed without naming the stub: {message}",
+                c["name"]
+            ),
+            "skipped" => assert!(!message.is_empty()),
+            other => panic!(
+                "{lab}/{}: a stub should fail, not {other}: {message}",
+                c["name"]
+            ),
+        }
+    }
+}
+
+#[test]
+fn the_stubs_fail_their_visible_tests_with_not_implemented() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    for lab in labs() {
+        let out = Command::new(&cargo)
+            .args(["test", "-p", &format!("lab-{lab}"), "--no-fail-fast"])
+            .current_dir(root())
+            .env("CARGO_TARGET_DIR", nested_target_dir())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success(),
+            "lab-{lab}'s visible tests pass on the stubs"
+        );
+        let passed: Vec<&str> = stdout
+            .lines()
+            .filter(|l| l.starts_with("test ") && l.ends_with("... ok"))
+            .collect();
+        assert!(
+            passed.is_empty(),
+            "lab-{lab}: visible tests pass on the stubs: {passed:?}"
+        );
+        let failed = stdout.lines().filter(|l| l.ends_with("... FAILED")).count();
+        assert!(
+            failed > 0,
+            "lab-{lab}: no visible test ran\n{stdout}\n{stderr}"
+        );
+        let unnamed = stdout.matches("not yet implemented").count();
+        assert!(
+            unnamed >= failed,
+            "lab-{lab}: {failed} tests failed but only {unnamed} name an unimplemented function\n{stdout}"
+        );
+    }
+}
+
+#[test]
+fn every_lab_has_a_brief_a_solution_and_a_book_page() {
+    let summary = std::fs::read_to_string(root().join("book/src/SUMMARY.md")).unwrap();
+    for lab in labs() {
+        let must_exist = [
+            format!("labs/{lab}/README.md"),
+            format!("labs/{lab}/tests/visible.rs"),
+            format!("solutions/{lab}/Cargo.toml"),
+            format!("solutions/{lab}/tests/visible.rs"),
+            format!("book/src/labs/{lab}.md"),
+        ];
+        for path in &must_exist {
+            assert!(root().join(path).is_file(), "lab {lab} lacks {path}");
+        }
+        let shim =
+            std::fs::read_to_string(root().join(format!("solutions/{lab}/tests/visible.rs")))
+                .unwrap();
+        assert!(
+            shim.contains(&format!("labs/{lab}/tests/visible.rs")),
+            "solutions/{lab} must run the lab's visible tests, not a copy"
+        );
+        assert!(
+            summary.contains(&format!("labs/{lab}.md")),
+            "SUMMARY.md has no page for lab {lab}"
+        );
+    }
+}
