@@ -90,6 +90,24 @@ impl Outcome {
         }
     }
 
+    /// A check whose process died, with how it died.
+    pub fn crashed(message: impl Into<String>) -> Self {
+        Self {
+            status: Status::Crashed,
+            message: message.into(),
+            counterexample: None,
+        }
+    }
+
+    /// A check stopped at its deadline, with what to look for.
+    pub fn timeout(message: impl Into<String>) -> Self {
+        Self {
+            status: Status::Timeout,
+            message: message.into(),
+            counterexample: None,
+        }
+    }
+
     /// A skip, with the reason and how to fix it.
     pub fn skip(reason: impl Into<String>) -> Self {
         Self {

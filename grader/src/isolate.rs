@@ -22,7 +22,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use crate::check::{Check, CheckResult, Outcome, Status, panic_message};
+use crate::check::{Check, CheckResult, Outcome, panic_message};
 use crate::suites::{self, Side};
 
 /// The first argument that puts the grader in child mode.
@@ -81,98 +81,98 @@ pub fn run(
     let exe = std::env::current_exe()
         .map_err(|e| format!("cannot find the grader's own executable: {e}"))?;
     let scale = timeout_scale();
-    let mut results = BTreeMap::new();
-    let mut pending: Vec<usize> = job.run.clone();
-    while !pending.is_empty() {
-        let mut child = Spawned::start(&exe, job, &pending)?;
+    let mut graded = Graded {
+        job,
+        progress,
+        results: BTreeMap::new(),
+        pending: job.run.clone(),
+    };
+    while let Some(&first) = graded.pending.first() {
+        let mut child = Spawned::start(&exe, job, &graded.pending)?;
         let mut current: Option<(usize, Instant)> = None;
         let startup = Instant::now() + STARTUP;
         loop {
             let deadline = current.map_or(startup, |(_, d)| d);
-            match child
-                .messages
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            {
-                Ok(Message::Start(i)) if pending.contains(&i) => {
+            let wait = deadline.saturating_duration_since(Instant::now());
+            match child.messages.recv_timeout(wait) {
+                Ok(Message::Start(i)) if graded.pending.contains(&i) => {
                     current = Some((i, Instant::now() + job.checks[i].deadline.mul_f64(scale)));
                 }
-                Ok(Message::Start(_)) => {}
-                Ok(Message::Result(i, result)) if pending.contains(&i) => {
-                    let mut result = *result;
-                    result.hint =
-                        (result.status != Status::Passed).then(|| job.checks[i].hint.to_owned());
-                    progress(&result);
-                    results.insert(i, result);
-                    pending.retain(|&p| p != i);
+                Ok(Message::Result(i, result)) if graded.pending.contains(&i) => {
+                    graded.record(i, *result);
                     current = None;
                 }
-                Ok(Message::Result(..)) => {}
+                Ok(Message::Start(_) | Message::Result(..)) => {}
                 Ok(Message::Done) => {
                     child.finish();
                     // A child that says it is done with checks left has
                     // skipped them: count them as crashed, not silently.
-                    for i in std::mem::take(&mut pending) {
-                        let outcome = Outcome {
-                            status: Status::Crashed,
-                            message: "the suite's process ended without running this check".into(),
-                            counterexample: None,
-                        };
-                        let result = CheckResult::grade(&job.checks[i], outcome);
-                        progress(&result);
-                        results.insert(i, result);
+                    for i in graded.pending.clone() {
+                        graded.settle(
+                            i,
+                            Outcome::crashed(
+                                "the suite's process ended without running this check",
+                            ),
+                        );
                     }
                     break;
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     child.kill();
-                    let (i, outcome) = match current {
-                        Some((i, _)) => (
+                    match current {
+                        Some((i, _)) => graded.settle(
                             i,
-                            Outcome {
-                                status: Status::Timeout,
-                                message: format!(
-                                    "still running after {:.0} s, so it was stopped: look for an endless loop, a lock that is never released, or work that grows much faster than the input",
-                                    job.checks[i].deadline.mul_f64(scale).as_secs_f64()
-                                ),
-                                counterexample: None,
-                            },
+                            Outcome::timeout(format!(
+                                "still running after {:.0} s, so it was stopped: look for an endless loop, a lock that is never released, or work that grows much faster than the input",
+                                job.checks[i].deadline.mul_f64(scale).as_secs_f64()
+                            )),
                         ),
-                        None => (
-                            pending[0],
-                            Outcome {
-                                status: Status::Crashed,
-                                message: format!(
-                                    "the suite's process did not start within {} s",
-                                    STARTUP.as_secs()
-                                ),
-                                counterexample: None,
-                            },
+                        None => graded.settle(
+                            first,
+                            Outcome::crashed(format!(
+                                "the suite's process did not start within {} s",
+                                STARTUP.as_secs()
+                            )),
                         ),
-                    };
-                    let result = CheckResult::grade(&job.checks[i], outcome);
-                    progress(&result);
-                    results.insert(i, result);
-                    pending.retain(|&p| p != i);
+                    }
                     break;
                 }
                 Err(RecvTimeoutError::Disconnected) => {
                     let status = child.finish();
-                    let i = current.map_or(pending[0], |(i, _)| i);
-                    let outcome = Outcome {
-                        status: Status::Crashed,
-                        message: describe_death(status, &child.stderr_tail()),
-                        counterexample: None,
-                    };
-                    let result = CheckResult::grade(&job.checks[i], outcome);
-                    progress(&result);
-                    results.insert(i, result);
-                    pending.retain(|&p| p != i);
+                    let i = current.map_or(first, |(i, _)| i);
+                    graded.settle(
+                        i,
+                        Outcome::crashed(describe_death(status, &child.stderr_tail())),
+                    );
                     break;
                 }
             }
         }
     }
-    Ok(results)
+    Ok(graded.results)
+}
+
+/// The results gathered so far, and the checks still to run.
+struct Graded<'a, 'p> {
+    job: &'a Job<'a>,
+    progress: &'p mut dyn FnMut(&CheckResult),
+    results: BTreeMap<usize, CheckResult>,
+    pending: Vec<usize>,
+}
+
+impl Graded<'_, '_> {
+    /// Grades check `i` with an outcome decided here, in the parent.
+    fn settle(&mut self, i: usize, outcome: Outcome) {
+        let result = CheckResult::grade(&self.job.checks[i], outcome);
+        self.record(i, result);
+    }
+
+    /// Keeps the result of check `i`; it will not run again.
+    fn record(&mut self, i: usize, result: CheckResult) {
+        (self.progress)(&result);
+        self.results.insert(i, result);
+        self.pending.retain(|&p| p != i);
+    }
 }
 
 /// Says how a child died, for the learner.
