@@ -26,12 +26,6 @@ pub fn labs() -> Vec<String> {
     names
 }
 
-/// Where nested builds go: apart from `target/`, which the running
-/// `cargo test` holds locked.
-pub fn nested_target_dir() -> PathBuf {
-    root().join("target").join("nested")
-}
-
 /// The grader binary `cargo test` built beside the running test.
 pub fn grader_binary() -> Result<PathBuf, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
@@ -40,12 +34,40 @@ pub fn grader_binary() -> Result<PathBuf, String> {
         .and_then(Path::parent)
         .ok_or("the test binary has no profile directory")?;
     let grader = profile_dir.join("grader");
-    if grader.is_file() {
-        Ok(grader)
-    } else {
-        Err(format!(
+    let built = std::fs::metadata(&grader).and_then(|m| m.modified()).map_err(|_| {
+        format!(
             "{} is missing: run the course checks with `cargo test` at the root, which builds the grader",
             grader.display()
-        ))
+        )
+    })?;
+    let sources = ["grader/src", "labs", "solutions"].map(|dir| root().join(dir));
+    if let Some(newer) = sources.iter().find_map(|dir| newer_file(dir, built)) {
+        return Err(format!(
+            "{} is older than {}: run `cargo test` at the root (or `cargo build -p grader`) so the checks grade the current code",
+            grader.display(),
+            newer.display()
+        ));
     }
+    Ok(grader)
+}
+
+/// A Rust source file under `dir` modified after `than`, if any.
+fn newer_file(dir: &Path, than: std::time::SystemTime) -> Option<PathBuf> {
+    let entries = std::fs::read_dir(dir).ok()?;
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            if let Some(found) = newer_file(&path, than) {
+                return Some(found);
+            }
+        } else if path.extension().is_some_and(|e| e == "rs")
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t > than)
+        {
+            return Some(path);
+        }
+    }
+    None
 }

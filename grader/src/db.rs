@@ -202,7 +202,8 @@ impl Scratch {
     /// Creates a scratch schema in the database at `url`.
     pub async fn create(url: &str) -> Result<Self, String> {
         use sqlx::Connection;
-        let schema = format!("grader_{}_{}", std::process::id(), unique());
+        let prefix = std::env::var(SCRATCH_PREFIX).unwrap_or_else(|_| "grader".to_owned());
+        let schema = format!("{prefix}_{}_{}", std::process::id(), unique());
         let mut conn = tokio::time::timeout(CONNECT, sqlx::PgConnection::connect(url))
             .await
             .map_err(|_| "the database did not answer".to_owned())?
@@ -241,6 +242,44 @@ impl Scratch {
 fn unique() -> u64 {
     use std::hash::{BuildHasher, RandomState};
     RandomState::new().hash_one(std::time::SystemTime::now()) % 1_000_000_000
+}
+
+/// The variable carrying the prefix of a grading run's scratch schemas.
+pub const SCRATCH_PREFIX: &str = "GRADER_SCRATCH_PREFIX";
+
+/// A prefix for the scratch schemas of one grading run: letters, digits and
+/// underscores only, unique to this process.
+pub fn scratch_prefix() -> String {
+    format!("grader_{}_{}", std::process::id(), unique())
+}
+
+/// Drops every schema whose name starts with `prefix`: what the checks of
+/// a run left behind when a learner's code crashed or hung mid-check.
+pub fn drop_scratch_schemas(url: &str, prefix: &str) -> Result<usize, String> {
+    use sqlx::Connection;
+    runtime()?.block_on(async {
+        let mut conn = tokio::time::timeout(CONNECT, sqlx::PgConnection::connect(url))
+            .await
+            .map_err(|_| "the database did not answer".to_owned())?
+            .map_err(|e| e.to_string())?;
+        let pattern = format!("{prefix}\\_%");
+        let names: Vec<(String,)> =
+            sqlx::query_as("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE $1")
+                .bind(&pattern)
+                .fetch_all(&mut conn)
+                .await
+                .map_err(|e| e.to_string())?;
+        for (name,) in &names {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP SCHEMA IF EXISTS \"{name}\" CASCADE"
+            )))
+            .execute(&mut conn)
+            .await
+            .map_err(|e| format!("cannot drop scratch schema {name}: {e}"))?;
+        }
+        conn.close().await.map_err(|e| e.to_string())?;
+        Ok(names.len())
+    })
 }
 
 /// The URL the parent hands a child, and the variable that carries it.

@@ -17,6 +17,7 @@ pub fn grade(side: Side, labs: &[&'static Lab], no_perf: bool) -> Result<Report,
         .iter()
         .any(|(_, checks)| checks.iter().any(|c| c.kind == Kind::Database));
     let database = needs_db.then(Database::provide);
+    let scratch_prefix = db::scratch_prefix();
     let mut progress = Progress::new();
     let mut reports = Vec::new();
     for (lab, checks) in &suites {
@@ -36,6 +37,7 @@ pub fn grade(side: Side, labs: &[&'static Lab], no_perf: bool) -> Result<Report,
         let mut env = Vec::new();
         if let Some(Database::Ready { url, .. }) = &database {
             env.push((db::CHILD_URL.to_owned(), url.clone()));
+            env.push((db::SCRATCH_PREFIX.to_owned(), scratch_prefix.clone()));
         }
         let job = Job {
             lab: lab.name,
@@ -53,6 +55,11 @@ pub fn grade(side: Side, labs: &[&'static Lab], no_perf: bool) -> Result<Report,
             .map(|r| r.expect("every check has a result"))
             .collect();
         reports.push(LabReport::new(lab.name, results));
+    }
+    if let Some(Database::Ready { url, .. }) = &database
+        && let Err(e) = db::drop_scratch_schemas(url, &scratch_prefix)
+    {
+        eprintln!("warning: scratch schemas {scratch_prefix}_* may be left in the database: {e}");
     }
     Ok(Report::new(side.as_str().to_owned(), reports))
 }

@@ -516,14 +516,17 @@ fn sql_checked_queries_run_on_postgres<S: Api>() -> Outcome {
         1 => generate::sql(generate::disguised_write()).prop_map(|sql| (false, sql)),
     ];
     let outcome = property(64, stream, |(read_only, text)| {
+        // The learner's code runs first, away from the connection, so a
+        // panic in it cannot strand the connection outside its cell.
+        let verdict = S::check_query(&text);
         // Taken out of the cell for the case, so no borrow spans an await.
-        let mut case_scratch = scratch
-            .take()
-            .expect("the scratch schema is put back after each case");
+        let Some(mut case_scratch) = scratch.take() else {
+            return Err(TestCaseError::fail("the scratch connection was lost"));
+        };
         let result = runtime.block_on(async {
             let conn = &mut case_scratch.conn;
             reset_canary(conn).await.map_err(TestCaseError::reject)?;
-            let ran = match S::check_query(&text) {
+            let ran = match verdict {
                 Ok(sql) => {
                     let result = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone())).execute(&mut *conn).await;
                     if let (true, Err(e)) = (read_only, &result) {
@@ -544,8 +547,9 @@ fn sql_checked_queries_run_on_postgres<S: Api>() -> Outcome {
         scratch.replace(Some(case_scratch));
         result
     });
-    let scratch = scratch.into_inner().expect("the scratch schema is back");
-    if let Err(e) = runtime.block_on(scratch.drop_all(&url)) {
+    if let Some(scratch) = scratch.into_inner()
+        && let Err(e) = runtime.block_on(scratch.drop_all(&url))
+    {
         eprintln!("warning: {e}");
     }
     outcome
