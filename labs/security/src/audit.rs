@@ -87,7 +87,8 @@ pub fn rfc3339(at: SystemTime) -> String {
 // ANCHOR: is_sensitive_key
 /// Whether a value stored under `key` is a secret, judged by the key's name.
 pub fn is_sensitive_key(key: &str) -> bool {
-    // TODO: Lower-case the key, keep only letters and digits, then look for any of SENSITIVE_KEY_PARTS inside it.
+    // TODO: Lower-case the key, keep only letters and digits, then look for any of
+    //       SENSITIVE_KEY_PARTS inside it.
     todo!("is_sensitive_key")
 }
 // ANCHOR_END: is_sensitive_key
@@ -97,8 +98,11 @@ pub fn is_sensitive_key(key: &str) -> bool {
 /// text around it: bearer tokens, JWTs, AWS access keys, passwords in URLs
 /// and in `password=` settings.
 pub fn redact_text(text: &str) -> Cow<'_, str> {
-    // TODO: Find secrets by shape with regexes compiled once: passwords in URLs (keep `scheme://user:` and `@host`), `password=` settings, bearer tokens (keep the word Bearer), JWTs, AWS access key ids.
-    // TODO: Replace only the secret with REDACTED and keep the rest of the text. Return `Cow::Borrowed` when nothing matched.
+    // TODO: Find secrets by shape with regexes compiled once: passwords in URLs (keep
+    //       `scheme://user:` and `@host`), `password=` settings, bearer tokens (keep the word
+    //       Bearer), JWTs, AWS access key ids.
+    // TODO: Replace only the secret with REDACTED and keep the rest of the text. Return
+    //       `Cow::Borrowed` when nothing matched.
     todo!("redact_text")
 }
 // ANCHOR_END: redact_text
@@ -110,7 +114,8 @@ pub fn redact_text(text: &str) -> Cow<'_, str> {
 /// replaced whole, whatever its type; strings elsewhere go through
 /// [`redact_text`]; everything else is copied unchanged.
 pub fn redact(value: &Value) -> Value {
-    // TODO: Objects: a sensitive key gets REDACTED whatever its value; other values are redacted recursively.
+    // TODO: Objects: a sensitive key gets REDACTED whatever its value; other values are redacted
+    //       recursively.
     // TODO: Arrays: redact each item. Strings: `redact_text`. Anything else: copy.
     todo!("redact")
 }
@@ -136,8 +141,10 @@ impl<W: Write> AuditLog<W> {
         at: SystemTime,
         call: &ToolCallRecord<'_>,
     ) -> Result<(), AuditError> {
-        // TODO: Build one JSON object: timestamp (`rfc3339(at)`), tool, arguments (redacted), success, duration_ms (a float), result_length.
-        // TODO: Write it and a newline with one `write_all`, then flush; turn an I/O error into `AuditError` instead of panicking.
+        // TODO: Build one JSON object: timestamp (`rfc3339(at)`), tool, arguments (redacted),
+        //       success, duration_ms (a float), result_length.
+        // TODO: Write it and a newline with one `write_all`, then flush; turn an I/O error into
+        //       `AuditError` instead of panicking.
         todo!("AuditLog::record_at")
     }
     // ANCHOR_END: record_at

@@ -113,7 +113,8 @@ impl PathPolicy {
         I: IntoIterator<Item = P>,
         P: AsRef<Path>,
     {
-        // TODO: Canonicalize each root (`Path::canonicalize`), refusing a missing root and a root that is not a directory.
+        // TODO: Canonicalize each root (`Path::canonicalize`), refusing a missing root and a root
+        //       that is not a directory.
         // TODO: An empty list of roots is `PathError::NoRoots`.
         todo!("PathPolicy::new")
     }
@@ -132,9 +133,12 @@ impl PathPolicy {
     /// resolved instead and the file name joined back.
     pub fn resolve(&self, requested: &str) -> Result<PathBuf, PathError> {
         // TODO: Refuse an empty path and a path containing a NUL byte.
-        // TODO: Join the request to the first root (an absolute request replaces it) and canonicalize it.
-        // TODO: If it does not exist: refuse a dangling symlink (`symlink_metadata` succeeds), else canonicalize the parent and join the file name back.
-        // TODO: Accept only if the real path `starts_with` one of the roots (component-wise, not string-wise).
+        // TODO: Join the request to the first root (an absolute request replaces it) and
+        //       canonicalize it.
+        // TODO: If it does not exist: refuse a dangling symlink (`symlink_metadata` succeeds), else
+        //       canonicalize the parent and join the file name back.
+        // TODO: Accept only if the real path `starts_with` one of the roots (component-wise, not
+        //       string-wise).
         todo!("PathPolicy::resolve")
     }
     // ANCHOR_END: policy_resolve

@@ -110,7 +110,8 @@ impl PermissionTable {
     /// Allows the call only if `tool` is in the table and every permission
     /// it requires is in `granted`.
     pub fn authorize(&self, granted: &[Permission], tool: &str) -> Result<(), AccessDenied> {
-        // TODO: Unknown tool: `AccessDenied::UnknownTool`. Known tool: collect its required permissions missing from `granted`, in table order.
+        // TODO: Unknown tool: `AccessDenied::UnknownTool`. Known tool: collect its required
+        //       permissions missing from `granted`, in table order.
         todo!("PermissionTable::authorize")
     }
     // ANCHOR_END: authorize

@@ -168,9 +168,12 @@ impl<C: Clock> RateLimiter<C> {
     /// Takes a token from the bucket of (`client`, `tool`), or says how long
     /// until one is available. A new pair starts with a full bucket.
     pub fn check(&self, client: &str, tool: &str) -> Result<(), RateLimited> {
-        // TODO: Find or create the bucket of (client, tool); a new bucket starts full (`burst` tokens).
-        // TODO: Refill it: add elapsed seconds x `per_second`, never above `burst`, and remember the time.
-        // TODO: With at least one token, take it. Otherwise say how long until one token is back, rounded up so that waiting exactly that long is enough.
+        // TODO: Find or create the bucket of (client, tool); a new bucket starts full (`burst`
+        //       tokens).
+        // TODO: Refill it: add elapsed seconds x `per_second`, never above `burst`, and remember
+        //       the time.
+        // TODO: With at least one token, take it. Otherwise say how long until one token is back,
+        //       rounded up so that waiting exactly that long is enough.
         todo!("RateLimiter::check")
     }
     // ANCHOR_END: limiter_check

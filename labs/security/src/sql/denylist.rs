@@ -44,9 +44,11 @@ impl std::error::Error for DenylistRejection {}
 /// Checks `query` the naive way: no denylisted pattern, and it starts with
 /// `SELECT` (ignoring leading whitespace and case).
 pub fn denylist_check(query: &str) -> Result<(), DenylistRejection> {
-    // TODO: Compile the DENYLIST patterns once, not on every call: a `static` with `std::sync::LazyLock<Vec<Regex>>`, each pattern prefixed with `(?is)`.
+    // TODO: Compile the DENYLIST patterns once, not on every call: a `static` with
+    //       `std::sync::LazyLock<Vec<Regex>>`, each pattern prefixed with `(?is)`.
     // TODO: Return `Pattern(p)` for the first pattern that matches anywhere in `query`.
-    // TODO: Then return `NotSelect` unless the text, after leading whitespace, starts with SELECT in any case.
+    // TODO: Then return `NotSelect` unless the text, after leading whitespace, starts with SELECT
+    //       in any case.
     todo!("denylist_check")
 }
 // ANCHOR_END: denylist_check

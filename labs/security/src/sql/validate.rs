@@ -110,9 +110,14 @@ impl ReadOnlyQuery {
 /// data-modifying `WITH` clauses, `FOR UPDATE`/`FOR SHARE`, and calls to
 /// [`super::FORBIDDEN_FUNCTIONS`] anywhere in the query.
 pub fn check_query(sql: &str) -> Result<ReadOnlyQuery, SqlRejection> {
-    // TODO: Parse with `Parser::parse_sql(&PostgreSqlDialect {}, sql)`; a parse error is `Unparsable`.
-    // TODO: No statement is `Empty`, more than one is `MultipleStatements`, anything but `Statement::Query` is `NotAQuery`.
-    // TODO: Walk the whole query (the `sqlparser::ast::Visitor` trait and `Visit::visit`): refuse `Select::into`, non-empty `Query::locks`, INSERT/UPDATE/DELETE/MERGE bodies inside WITH, and calls to `forbidden_function` (by the last part of the name, in expressions and in FROM).
+    // TODO: Parse with `Parser::parse_sql(&PostgreSqlDialect {}, sql)`; a parse error is
+    //       `Unparsable`.
+    // TODO: No statement is `Empty`, more than one is `MultipleStatements`, anything but
+    //       `Statement::Query` is `NotAQuery`.
+    // TODO: Walk the whole query (the `sqlparser::ast::Visitor` trait and `Visit::visit`): refuse
+    //       `Select::into`, non-empty `Query::locks`, INSERT/UPDATE/DELETE/MERGE bodies inside
+    //       WITH, and calls to `forbidden_function` (by the last part of the name, in expressions
+    //       and in FROM).
     // TODO: Return `ReadOnlyQuery { sql: statement.to_string() }`: run what you checked.
     todo!("check_query")
 }
