@@ -250,3 +250,40 @@ fn a_hostile_lab_costs_only_the_checks_it_breaks() {
         );
     }
 }
+
+#[test]
+fn a_submission_that_does_not_compile_gets_zero_with_the_compiler_errors() {
+    let dir = checkout_from_solution();
+    mutate(
+        dir.path(),
+        "permissions.rs",
+        "pub fn requires_approval(",
+        "pub fn requires_approval(this is not rust",
+    );
+    let report = grade(dir.path(), "1");
+    assert_eq!(report["score"], 0);
+    let c = check(&report, "security", "permissions_follow_the_table");
+    let message = c["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("the submission does not compile"),
+        "{message}"
+    );
+    assert!(
+        message.contains("permissions.rs"),
+        "the errors should point at the file: {message}"
+    );
+}
+
+#[test]
+fn a_lab_missing_from_the_submission_gets_zero_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("labs/another-lab/src")).unwrap();
+    let report = grade(dir.path(), "1");
+    assert_eq!(report["score"], 0);
+    let c = check(&report, "security", "sql_denylist_port");
+    assert_eq!(c["status"], "failed");
+    assert_eq!(
+        c["message"],
+        "labs/security/src is missing from the submission"
+    );
+}
