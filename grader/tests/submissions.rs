@@ -287,3 +287,72 @@ fn a_lab_missing_from_the_submission_gets_zero_with_the_reason() {
         "labs/security/src is missing from the submission"
     );
 }
+
+#[test]
+fn the_error_labs_classic_mistakes_are_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let course = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    copy(
+        &course.join("solutions/security/src"),
+        &dir.path().join("labs/security/src"),
+    );
+    copy(
+        &course.join("solutions/errors/src"),
+        &dir.path().join("labs/errors/src"),
+    );
+    let errors = |file: &str, from: &str, to: &str| {
+        let path = dir.path().join("labs/errors/src").join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains(from),
+            "{file} no longer contains:\n{from}\nUpdate the test with the solution."
+        );
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    };
+    // Every error retried, as a decorator catching every exception does.
+    errors(
+        "retry.rs",
+        "if !error.is_retryable() || attempt >= attempts {",
+        "if attempt >= attempts {",
+    );
+    // A timeout judged after the fact: the work runs to its end first.
+    errors(
+        "timeout.rs",
+        "    match tokio::time::timeout(limit, work).await {",
+        "    let started = tokio::time::Instant::now();\n    let finished = work.await;\n    let late = if started.elapsed() > limit { Err(()) } else { Ok(finished) };\n    match late {",
+    );
+    // An internal error that shows its detail.
+    errors(
+        "tool_error.rs",
+        "Self::new(ErrorCode::Internal, INTERNAL_MESSAGE).with_log_detail(detail)",
+        "{ let detail = detail.into(); Self::new(ErrorCode::Internal, detail.clone()).with_log_detail(detail) }",
+    );
+    let reports = tempfile::tempdir().unwrap();
+    let mut command = grader();
+    command
+        .arg("--submission")
+        .arg(dir.path())
+        .args(["--lab", "errors"]);
+    let (out, report) = run_with_report(command, reports.path());
+    assert_eq!(out.status.code(), Some(0));
+    let status = |name: &str| {
+        check(&report, "errors", name)["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(status("retry_follows_the_policy"), "failed", "{report:#}");
+    assert_eq!(
+        status("internal_details_never_reach_the_model"),
+        "failed",
+        "{report:#}"
+    );
+    assert_eq!(status("timeouts_cut_and_cancel"), "failed", "{report:#}");
+    for name in [
+        "codes_retryable",
+        "backoff_formula",
+        "conversions_choose_the_code",
+    ] {
+        assert_eq!(status(name), "passed", "{name}: {report:#}");
+    }
+}

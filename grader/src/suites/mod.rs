@@ -6,6 +6,7 @@
 
 use crate::check::Check;
 
+pub mod errors;
 pub mod security;
 mod security_gen;
 
@@ -37,10 +38,16 @@ pub struct Lab {
 }
 
 /// Every lab, in course order.
-pub const LABS: &[Lab] = &[Lab {
-    name: "security",
-    checks: security::checks,
-}];
+pub const LABS: &[Lab] = &[
+    Lab {
+        name: "security",
+        checks: security::checks,
+    },
+    Lab {
+        name: "errors",
+        checks: errors::checks,
+    },
+];
 
 /// Finds a lab by name.
 pub fn lab(name: &str) -> Option<&'static Lab> {
