@@ -133,6 +133,13 @@ pub fn unit(result: Result<String, String>) -> Outcome {
     }
 }
 
+/// Deadline of a unit check: a few fixed inputs.
+pub const QUICK: Duration = Duration::from_secs(20);
+/// Deadline of a property or database check: a few hundred generated cases.
+pub const PROPERTY: Duration = Duration::from_secs(90);
+/// Deadline of a perf check: two criterion measurements, perhaps twice.
+pub const PERF: Duration = Duration::from_secs(60);
+
 /// One named check of a suite.
 #[derive(Clone)]
 pub struct Check {

@@ -16,7 +16,7 @@ use proptest::test_runner::TestCaseError;
 use serde_json::{Value, json};
 
 use super::Side;
-use crate::check::{Check, Kind, Outcome, unit};
+use crate::check::{Check, Kind, Outcome, PROPERTY, QUICK, unit};
 use crate::prop::{ensure, property};
 
 #[path = "../../../labs/errors/tests/common/mod.rs"]
@@ -406,9 +406,6 @@ pub fn checks(side: Side) -> Vec<Check> {
         Side::Solution => suite::<Reference>(),
     }
 }
-
-const QUICK: Duration = Duration::from_secs(20);
-const PROPERTY: Duration = Duration::from_secs(90);
 
 fn suite<S: Api>() -> Vec<Check> {
     vec![

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::Side;
 use super::security_gen::{self as generate, DIRS, LinkTarget, Member, Node, Request, TOOLS, Tree};
-use crate::check::{Check, Kind, Outcome, unit};
+use crate::check::{Check, Kind, Outcome, PERF, PROPERTY, QUICK, unit};
 use crate::db;
 use crate::perf::ratio_at_most;
 use crate::prop::{ensure, property};
@@ -247,10 +247,6 @@ pub fn checks(side: Side) -> Vec<Check> {
         Side::Solution => suite::<Reference>(),
     }
 }
-
-const QUICK: Duration = Duration::from_secs(20);
-const PROPERTY: Duration = Duration::from_secs(90);
-const PERF: Duration = Duration::from_secs(60);
 
 fn suite<S: Api>() -> Vec<Check> {
     vec![
