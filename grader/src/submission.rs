@@ -101,7 +101,9 @@ fn grade_in(
         }
     }
     let mut missing = Vec::new();
-    for lab in labs {
+    // Every lab the submission has is taken, not only those graded: later
+    // labs build on the learner's earlier ones.
+    for lab in crate::suites::LABS {
         let theirs = submission.join("labs").join(lab.name).join("src");
         let ours = scratch.join("labs").join(lab.name).join("src");
         if !theirs.is_dir() {
