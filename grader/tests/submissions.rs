@@ -356,3 +356,63 @@ fn the_error_labs_classic_mistakes_are_caught() {
         assert_eq!(status(name), "passed", "{name}: {report:#}");
     }
 }
+
+#[test]
+fn the_design_labs_classic_mistakes_are_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let course = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    for lab in ["security", "errors", "design"] {
+        copy(
+            &course.join("solutions").join(lab).join("src"),
+            &dir.path().join("labs").join(lab).join("src"),
+        );
+    }
+    let design = |file: &str, from: &str, to: &str| {
+        let path = dir.path().join("labs/design/src").join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains(from),
+            "{file} no longer contains:\n{from}\nUpdate the test with the solution."
+        );
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    };
+    // A later plugin silently replaces an earlier one of the same name.
+    design(
+        "registry.rs",
+        "        if self.plugins.contains_key(&name) {\n            return Err(RegisterError::Duplicate(name));\n        }\n",
+        "",
+    );
+    // Independent steps run one after the other.
+    design(
+        "compose.rs",
+        "    let (logs, metrics) = tokio::join!(\n        with_timeout(\"analyze_logs\", step_timeout, sources.analyze_logs()),\n        with_timeout(\"metrics\", step_timeout, sources.metrics()),\n    );",
+        "    let logs = with_timeout(\"analyze_logs\", step_timeout, sources.analyze_logs()).await;\n    let metrics = with_timeout(\"metrics\", step_timeout, sources.metrics()).await;",
+    );
+    let reports = tempfile::tempdir().unwrap();
+    let mut command = grader();
+    command
+        .arg("--submission")
+        .arg(dir.path())
+        .args(["--lab", "design"]);
+    let (out, report) = run_with_report(command, reports.path());
+    assert_eq!(out.status.code(), Some(0));
+    let status = |name: &str| {
+        check(&report, "design", name)["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        status("registration_agrees_with_a_model"),
+        "failed",
+        "{report:#}"
+    );
+    assert_eq!(status("composition_degrades"), "failed", "{report:#}");
+    for name in [
+        "names_follow_the_rules",
+        "arguments_match_the_schema",
+        "markdown_report",
+    ] {
+        assert_eq!(status(name), "passed", "{name}: {report:#}");
+    }
+}

@@ -6,6 +6,7 @@
 
 use crate::check::Check;
 
+pub mod design;
 pub mod errors;
 pub mod security;
 mod security_gen;
@@ -46,6 +47,10 @@ pub const LABS: &[Lab] = &[
     Lab {
         name: "errors",
         checks: errors::checks,
+    },
+    Lab {
+        name: "design",
+        checks: design::checks,
     },
 ];
 
