@@ -416,3 +416,76 @@ fn the_design_labs_classic_mistakes_are_caught() {
         assert_eq!(status(name), "passed", "{name}: {report:#}");
     }
 }
+
+#[test]
+fn the_performance_labs_classic_mistakes_are_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let course = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    for lab in ["security", "errors", "performance", "design"] {
+        copy(
+            &course.join("solutions").join(lab).join("src"),
+            &dir.path().join("labs").join(lab).join("src"),
+        );
+    }
+    let performance = |file: &str, from: &str, to: &str| {
+        let path = dir.path().join("labs/performance/src").join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains(from),
+            "{file} no longer contains:\n{from}\nUpdate the test with the solution."
+        );
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    };
+    // Every hit walks the whole cache.
+    performance(
+        "cache.rs",
+        "        let slot = *entries.index.get(key)?;",
+        "        let _live = std::hint::black_box(entries.nodes.iter().filter(|n| n.is_some()).count());\n        let slot = *entries.index.get(key)?;",
+    );
+    // One job at a time.
+    performance(
+        "batch.rs",
+        "Semaphore::new(concurrency.max(1))",
+        "Semaphore::new(1)",
+    );
+    // No READ ONLY: the database no longer refuses a write the check missed.
+    performance(
+        "pool.rs",
+        "        tx.execute(\"SET TRANSACTION READ ONLY\").await?;\n",
+        "",
+    );
+    let reports = tempfile::tempdir().unwrap();
+    let mut command = grader();
+    command
+        .arg("--submission")
+        .arg(dir.path())
+        .args(["--lab", "performance"]);
+    let (out, report) = run_with_report(command, reports.path());
+    assert_eq!(out.status.code(), Some(0));
+    let status = |name: &str| {
+        check(&report, "performance", name)["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        status("perf_cache_hit_is_constant_time"),
+        "failed",
+        "{report:#}"
+    );
+    assert_eq!(
+        status("batch_is_concurrent_and_ordered"),
+        "failed",
+        "{report:#}"
+    );
+    if std::env::var_os("DATABASE_URL").is_some() {
+        assert_eq!(
+            status("pool_refuses_writes_in_disguise"),
+            "failed",
+            "{report:#}"
+        );
+    }
+    for name in ["cache_agrees_with_a_model", "cache_loader_runs_once"] {
+        assert_eq!(status(name), "passed", "{name}: {report:#}");
+    }
+}

@@ -8,6 +8,7 @@ use crate::check::Check;
 
 pub mod design;
 pub mod errors;
+pub mod performance;
 pub mod security;
 mod security_gen;
 
@@ -47,6 +48,10 @@ pub const LABS: &[Lab] = &[
     Lab {
         name: "errors",
         checks: errors::checks,
+    },
+    Lab {
+        name: "performance",
+        checks: performance::checks,
     },
     Lab {
         name: "design",

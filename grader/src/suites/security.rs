@@ -73,17 +73,20 @@ pub trait Api: 'static {
 pub struct SuiteClock(Mutex<Duration>);
 
 impl SuiteClock {
-    fn now(&self) -> Duration {
+    /// The clock's time.
+    pub fn now(&self) -> Duration {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn advance(&self, by: Duration) {
+    /// Moves the clock forward by `by`.
+    pub fn advance(&self, by: Duration) {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) += by;
     }
 }
 
-/// The suite's clock, handed to a crate's `RateLimiter`.
-pub struct ClockHandle(Arc<SuiteClock>);
+/// The suite's clock, handed to a crate that takes the security lab's
+/// `Clock` (the rate limiter, the performance lab's cache).
+pub struct ClockHandle(pub Arc<SuiteClock>);
 
 /// A writer whose disk is always full.
 struct FullDisk;
