@@ -359,26 +359,11 @@ macro_rules! design_api {
     };
 }
 
-mod learner {
-    use super::*;
-    design_api!(Learner, lab_design, lab_errors);
-}
-
-mod reference {
-    use super::*;
-    design_api!(Reference, solution_design, solution_errors);
-}
-
-pub use learner::Learner;
-pub use reference::Reference;
-
-/// The suite for one side.
-pub fn checks(side: Side) -> Vec<Check> {
-    match side {
-        Side::Lab => suite::<Learner>(),
-        Side::Solution => suite::<Reference>(),
-    }
-}
+both_sides!(
+    design_api,
+    [lab_design, lab_errors],
+    [solution_design, solution_errors]
+);
 
 fn suite<S: Api>() -> Vec<Check> {
     vec![

@@ -386,26 +386,11 @@ macro_rules! errors_api {
     };
 }
 
-mod learner {
-    use super::*;
-    errors_api!(Learner, lab_errors, lab_security);
-}
-
-mod reference {
-    use super::*;
-    errors_api!(Reference, solution_errors, solution_security);
-}
-
-pub use learner::Learner;
-pub use reference::Reference;
-
-/// The suite for one side.
-pub fn checks(side: Side) -> Vec<Check> {
-    match side {
-        Side::Lab => suite::<Learner>(),
-        Side::Solution => suite::<Reference>(),
-    }
-}
+both_sides!(
+    errors_api,
+    [lab_errors, lab_security],
+    [solution_errors, solution_security]
+);
 
 fn suite<S: Api>() -> Vec<Check> {
     vec![

@@ -6,6 +6,34 @@
 
 use crate::check::Check;
 
+/// Expands a suite's adapter macro once per side, as `Learner` over the
+/// `lab-*` crates and `Reference` over the `solution-*` crates, and defines
+/// the suite's `checks(side)`. The suite module provides `suite::<S>()`.
+macro_rules! both_sides {
+    ($adapter:ident, [$($lab:ident),+], [$($solution:ident),+]) => {
+        mod learner {
+            use super::*;
+            $adapter!(Learner, $($lab),+);
+        }
+
+        mod reference {
+            use super::*;
+            $adapter!(Reference, $($solution),+);
+        }
+
+        pub use learner::Learner;
+        pub use reference::Reference;
+
+        /// The suite for one side.
+        pub fn checks(side: Side) -> Vec<Check> {
+            match side {
+                Side::Lab => suite::<Learner>(),
+                Side::Solution => suite::<Reference>(),
+            }
+        }
+    };
+}
+
 pub mod design;
 pub mod errors;
 pub mod performance;

@@ -277,26 +277,11 @@ macro_rules! performance_api {
     };
 }
 
-mod learner {
-    use super::*;
-    performance_api!(Learner, lab_performance, lab_errors);
-}
-
-mod reference {
-    use super::*;
-    performance_api!(Reference, solution_performance, solution_errors);
-}
-
-pub use learner::Learner;
-pub use reference::Reference;
-
-/// The suite for one side.
-pub fn checks(side: Side) -> Vec<Check> {
-    match side {
-        Side::Lab => suite::<Learner>(),
-        Side::Solution => suite::<Reference>(),
-    }
-}
+both_sides!(
+    performance_api,
+    [lab_performance, lab_errors],
+    [solution_performance, solution_errors]
+);
 
 fn suite<S: Api>() -> Vec<Check> {
     vec![

@@ -230,26 +230,7 @@ macro_rules! security_api {
     };
 }
 
-mod learner {
-    use super::*;
-    security_api!(Learner, lab_security);
-}
-
-mod reference {
-    use super::*;
-    security_api!(Reference, solution_security);
-}
-
-pub use learner::Learner;
-pub use reference::Reference;
-
-/// The suite for one side.
-pub fn checks(side: Side) -> Vec<Check> {
-    match side {
-        Side::Lab => suite::<Learner>(),
-        Side::Solution => suite::<Reference>(),
-    }
-}
+both_sides!(security_api, [lab_security], [solution_security]);
 
 fn suite<S: Api>() -> Vec<Check> {
     vec![
