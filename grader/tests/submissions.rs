@@ -1,13 +1,14 @@
-//! `--submission DIR` end to end, on two generated checkouts:
+//! `--submission DIR` end to end, on generated checkouts:
 //!
-//! - a naive one, the reference with the chapter's mistakes put back in,
+//! - naive ones, the reference with each chapter's mistakes put back in,
 //!   which the checks aimed at each mistake must fail;
 //! - a hostile one, whose functions hang, exit, abort, overflow the stack,
 //!   run out of memory and forge results, each of which must cost only the
-//!   check it happens in, while the other checks are graded as usual.
+//!   check it happens in, while the other checks are graded as usual;
+//! - one that does not compile, and one missing its lab.
 //!
-//! Both start from a copy of `solutions/security/src` with small textual
-//! edits, so the rest of each submission is known to be right.
+//! Each starts from a copy of the reference solutions with small textual
+//! edits, so the rest of the submission is known to be right.
 
 mod common;
 
@@ -15,25 +16,26 @@ use std::path::Path;
 
 use common::{check, grader, run_with_report};
 
-/// Replaces `from` with `to` in `file`, once; fails if `from` is not there.
-fn mutate(root: &Path, file: &str, from: &str, to: &str) {
-    let path = root.join("labs/security/src").join(file);
+/// Replaces `from` with `to` in `labs/LAB/src/FILE`, once; fails if `from`
+/// is not there.
+fn mutate(root: &Path, lab: &str, file: &str, from: &str, to: &str) {
+    let path = root.join("labs").join(lab).join("src").join(file);
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(
         text.contains(from),
-        "{file} no longer contains the code this test edits:\n{from}\nUpdate the test with the solution."
+        "{lab}/{file} no longer contains the code this test edits:\n{from}\nUpdate the test with the solution."
     );
     std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
 }
 
-/// A checkout whose security lab is the reference solution.
-fn checkout_from_solution() -> tempfile::TempDir {
+/// A checkout whose `labs` are the reference solutions.
+fn checkout_from_solutions(labs: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let course = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    copy(
-        &course.join("solutions/security/src"),
-        &dir.path().join("labs/security/src"),
-    );
+    for lab in labs {
+        let to = dir.path().join("labs").join(lab).join("src");
+        copy(&course.join("solutions").join(lab).join("src"), &to);
+    }
     dir
 }
 
@@ -49,13 +51,14 @@ fn copy(from: &Path, to: &Path) {
     }
 }
 
-fn grade(dir: &Path, scale: &str) -> serde_json::Value {
+/// Grades `lab` of the checkout at `dir`, deadlines scaled by `scale`.
+fn grade(dir: &Path, lab: &str, scale: &str) -> serde_json::Value {
     let reports = tempfile::tempdir().unwrap();
     let mut command = grader();
     command
         .arg("--submission")
         .arg(dir)
-        .args(["--lab", "security"])
+        .args(["--lab", lab])
         .env("GRADER_TIMEOUT_SCALE", scale);
     let (out, report) = run_with_report(command, reports.path());
     assert_eq!(
@@ -73,8 +76,8 @@ fn grade(dir: &Path, scale: &str) -> serde_json::Value {
     report
 }
 
-fn status(report: &serde_json::Value, name: &str) -> String {
-    check(report, "security", name)["status"]
+fn status(report: &serde_json::Value, lab: &str, name: &str) -> String {
+    check(report, lab, name)["status"]
         .as_str()
         .unwrap()
         .to_owned()
@@ -82,11 +85,12 @@ fn status(report: &serde_json::Value, name: &str) -> String {
 
 #[test]
 fn the_chapters_mistakes_are_caught() {
-    let dir = checkout_from_solution();
+    let dir = checkout_from_solutions(&["security"]);
     let root = dir.path();
     // The denylist compiled on every call.
     mutate(
         root,
+        "security",
         "sql/denylist.rs",
         "if let Some((pattern, _)) = COMPILED.iter().find(|(_, re)| re.is_match(query)) {",
         "let compiled: Vec<(&'static str, Regex)> = DENYLIST.iter().map(|p| (*p, Regex::new(&format!(\"(?is){p}\")).unwrap())).collect();\n    if let Some((pattern, _)) = compiled.iter().find(|(_, re)| re.is_match(query)) {",
@@ -94,6 +98,7 @@ fn the_chapters_mistakes_are_caught() {
     // "Starts with SELECT" trusted, and the text passed on as it came.
     mutate(
         root,
+        "security",
         "sql/validate.rs",
         "    let statements = Parser::parse_sql(",
         "    if sql.trim_start().to_ascii_uppercase().starts_with(\"SELECT\") {\n        return Ok(ReadOnlyQuery { sql: sql.to_owned() });\n    }\n    let statements = Parser::parse_sql(",
@@ -101,6 +106,7 @@ fn the_chapters_mistakes_are_caught() {
     // Containment by string prefix.
     mutate(
         root,
+        "security",
         "paths.rs",
         "real.starts_with(root)",
         "real.to_string_lossy().starts_with(&*root.to_string_lossy())",
@@ -108,6 +114,7 @@ fn the_chapters_mistakes_are_caught() {
     // A tool missing from the table is allowed.
     mutate(
         root,
+        "security",
         "permissions.rs",
         ".ok_or_else(|| AccessDenied::UnknownTool(tool.to_owned()))?;",
         ".unwrap_or(&[]);",
@@ -115,14 +122,15 @@ fn the_chapters_mistakes_are_caught() {
     // Redaction one level deep.
     mutate(
         root,
+        "security",
         "audit.rs",
         "                        redact(v)\n",
         "                        v.clone()\n",
     );
     // A bucket that refills past its burst.
-    mutate(root, "rate_limit.rs", ".min(burst)", "");
+    mutate(root, "security", "rate_limit.rs", ".min(burst)", "");
 
-    let report = grade(root, "1");
+    let report = grade(root, "security", "1");
     for name in [
         "perf_denylist_compiled_once",
         "sql_refuses_disguised_writes",
@@ -132,7 +140,7 @@ fn the_chapters_mistakes_are_caught() {
         "rate_limit_bucket_bound",
     ] {
         assert_eq!(
-            status(&report, name),
+            status(&report, "security", name),
             "failed",
             "{name} must catch its mistake: {report:#}"
         );
@@ -146,20 +154,20 @@ fn the_chapters_mistakes_are_caught() {
     );
     // Shallow redaction also leaks the nested password of the audit check.
     assert_eq!(
-        status(&report, "audit_entry_format"),
+        status(&report, "security", "audit_entry_format"),
         "failed",
         "{report:#}"
     );
     for name in ["sql_denylist_port", "paths_edge_cases"] {
         assert_eq!(
-            status(&report, name),
+            status(&report, "security", name),
             "passed",
             "{name} is untouched by the mistakes: {report:#}"
         );
     }
     if std::env::var_os("DATABASE_URL").is_some() {
         assert_eq!(
-            status(&report, "sql_checked_queries_run_on_postgres"),
+            status(&report, "security", "sql_checked_queries_run_on_postgres"),
             "failed",
             "{report:#}"
         );
@@ -168,11 +176,12 @@ fn the_chapters_mistakes_are_caught() {
 
 #[test]
 fn a_hostile_lab_costs_only_the_checks_it_breaks() {
-    let dir = checkout_from_solution();
+    let dir = checkout_from_solutions(&["security"]);
     let root = dir.path();
     // A hang on any query with UNION in it.
     mutate(
         root,
+        "security",
         "sql/validate.rs",
         "    let statements = Parser::parse_sql(",
         "    if sql.to_ascii_uppercase().contains(\"UNION\") {\n        loop {\n            std::hint::spin_loop();\n        }\n    }\n    let statements = Parser::parse_sql(",
@@ -180,6 +189,7 @@ fn a_hostile_lab_costs_only_the_checks_it_breaks() {
     // Exit in the middle of a check.
     mutate(
         root,
+        "security",
         "paths.rs",
         "        if requested.is_empty() {",
         "        if !requested.is_empty() {\n            std::process::exit(0);\n        }\n        if requested.is_empty() {",
@@ -187,6 +197,7 @@ fn a_hostile_lab_costs_only_the_checks_it_breaks() {
     // A forged passing result without the nonce, then an abort.
     mutate(
         root,
+        "security",
         "permissions.rs",
         "        let required = self",
         "        {\n            use std::io::Write;\n            use std::os::fd::FromRawFd;\n            println!(\"{{\\\"status\\\": \\\"passed\\\"}}\");\n            // SAFETY: a deliberately hostile test lab.\n            let mut pipe = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(3) });\n            let _ = writeln!(pipe, \"00 result 7 {{\\\"name\\\":\\\"permissions_follow_the_table\\\",\\\"kind\\\":\\\"property\\\",\\\"status\\\":\\\"passed\\\",\\\"score\\\":8,\\\"max_score\\\":8,\\\"message\\\":\\\"forged\\\"}}\");\n            std::process::abort();\n        }\n        #[allow(unreachable_code)]\n        let required = self",
@@ -194,6 +205,7 @@ fn a_hostile_lab_costs_only_the_checks_it_breaks() {
     // Unbounded recursion.
     mutate(
         root,
+        "security",
         "audit.rs",
         "pub fn redact(value: &Value) -> Value {\n",
         "pub fn redact(value: &Value) -> Value {\n    if value.is_array() {\n        return redact(value);\n    }\n",
@@ -201,14 +213,15 @@ fn a_hostile_lab_costs_only_the_checks_it_breaks() {
     // An allocation far beyond the address-space limit.
     mutate(
         root,
+        "security",
         "rate_limit.rs",
         "        let now = self.clock.now();",
         "        std::hint::black_box(vec![1u8; 1 << 40]);\n        let now = self.clock.now();",
     );
 
-    let report = grade(root, "0.2");
+    let report = grade(root, "security", "0.2");
     assert_eq!(
-        status(&report, "sql_accepts_generated_selects"),
+        status(&report, "security", "sql_accepts_generated_selects"),
         "timeout",
         "{report:#}"
     );
@@ -219,7 +232,11 @@ fn a_hostile_lab_costs_only_the_checks_it_breaks() {
         "redaction_removes_planted_secrets",
         "rate_limit_bucket_bound",
     ] {
-        assert_eq!(status(&report, name), "crashed", "{name}: {report:#}");
+        assert_eq!(
+            status(&report, "security", name),
+            "crashed",
+            "{name}: {report:#}"
+        );
     }
     let exited = check(&report, "security", "paths_edge_cases")["message"]
         .as_str()
@@ -244,7 +261,7 @@ fn a_hostile_lab_costs_only_the_checks_it_breaks() {
         "perf_denylist_compiled_once",
     ] {
         assert_eq!(
-            status(&report, name),
+            status(&report, "security", name),
             "passed",
             "{name} must still be graded: {report:#}"
         );
@@ -253,14 +270,15 @@ fn a_hostile_lab_costs_only_the_checks_it_breaks() {
 
 #[test]
 fn a_submission_that_does_not_compile_gets_zero_with_the_compiler_errors() {
-    let dir = checkout_from_solution();
+    let dir = checkout_from_solutions(&["security"]);
     mutate(
         dir.path(),
+        "security",
         "permissions.rs",
         "pub fn requires_approval(",
         "pub fn requires_approval(this is not rust",
     );
-    let report = grade(dir.path(), "1");
+    let report = grade(dir.path(), "security", "1");
     assert_eq!(report["score"], 0);
     let c = check(&report, "security", "permissions_follow_the_table");
     let message = c["message"].as_str().unwrap();
@@ -278,7 +296,7 @@ fn a_submission_that_does_not_compile_gets_zero_with_the_compiler_errors() {
 fn a_lab_missing_from_the_submission_gets_zero_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("labs/another-lab/src")).unwrap();
-    let report = grade(dir.path(), "1");
+    let report = grade(dir.path(), "security", "1");
     assert_eq!(report["score"], 0);
     let c = check(&report, "security", "sql_denylist_port");
     assert_eq!(c["status"], "failed");
@@ -290,25 +308,8 @@ fn a_lab_missing_from_the_submission_gets_zero_with_the_reason() {
 
 #[test]
 fn the_error_labs_classic_mistakes_are_caught() {
-    let dir = tempfile::tempdir().unwrap();
-    let course = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    copy(
-        &course.join("solutions/security/src"),
-        &dir.path().join("labs/security/src"),
-    );
-    copy(
-        &course.join("solutions/errors/src"),
-        &dir.path().join("labs/errors/src"),
-    );
-    let errors = |file: &str, from: &str, to: &str| {
-        let path = dir.path().join("labs/errors/src").join(file);
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(
-            text.contains(from),
-            "{file} no longer contains:\n{from}\nUpdate the test with the solution."
-        );
-        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
-    };
+    let dir = checkout_from_solutions(&["security", "errors"]);
+    let errors = |file: &str, from: &str, to: &str| mutate(dir.path(), "errors", file, from, to);
     // Every error retried, as a decorator catching every exception does.
     errors(
         "retry.rs",
@@ -327,20 +328,8 @@ fn the_error_labs_classic_mistakes_are_caught() {
         "Self::new(ErrorCode::Internal, INTERNAL_MESSAGE).with_log_detail(detail)",
         "{ let detail = detail.into(); Self::new(ErrorCode::Internal, detail.clone()).with_log_detail(detail) }",
     );
-    let reports = tempfile::tempdir().unwrap();
-    let mut command = grader();
-    command
-        .arg("--submission")
-        .arg(dir.path())
-        .args(["--lab", "errors"]);
-    let (out, report) = run_with_report(command, reports.path());
-    assert_eq!(out.status.code(), Some(0));
-    let status = |name: &str| {
-        check(&report, "errors", name)["status"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let report = grade(dir.path(), "errors", "1");
+    let status = |name: &str| status(&report, "errors", name);
     assert_eq!(status("retry_follows_the_policy"), "failed", "{report:#}");
     assert_eq!(
         status("internal_details_never_reach_the_model"),
@@ -359,23 +348,8 @@ fn the_error_labs_classic_mistakes_are_caught() {
 
 #[test]
 fn the_design_labs_classic_mistakes_are_caught() {
-    let dir = tempfile::tempdir().unwrap();
-    let course = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    for lab in ["security", "errors", "design"] {
-        copy(
-            &course.join("solutions").join(lab).join("src"),
-            &dir.path().join("labs").join(lab).join("src"),
-        );
-    }
-    let design = |file: &str, from: &str, to: &str| {
-        let path = dir.path().join("labs/design/src").join(file);
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(
-            text.contains(from),
-            "{file} no longer contains:\n{from}\nUpdate the test with the solution."
-        );
-        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
-    };
+    let dir = checkout_from_solutions(&["security", "errors", "design"]);
+    let design = |file: &str, from: &str, to: &str| mutate(dir.path(), "design", file, from, to);
     // A later plugin silently replaces an earlier one of the same name.
     design(
         "registry.rs",
@@ -388,20 +362,8 @@ fn the_design_labs_classic_mistakes_are_caught() {
         "    let (logs, metrics) = tokio::join!(\n        with_timeout(\"analyze_logs\", step_timeout, sources.analyze_logs()),\n        with_timeout(\"metrics\", step_timeout, sources.metrics()),\n    );",
         "    let logs = with_timeout(\"analyze_logs\", step_timeout, sources.analyze_logs()).await;\n    let metrics = with_timeout(\"metrics\", step_timeout, sources.metrics()).await;",
     );
-    let reports = tempfile::tempdir().unwrap();
-    let mut command = grader();
-    command
-        .arg("--submission")
-        .arg(dir.path())
-        .args(["--lab", "design"]);
-    let (out, report) = run_with_report(command, reports.path());
-    assert_eq!(out.status.code(), Some(0));
-    let status = |name: &str| {
-        check(&report, "design", name)["status"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let report = grade(dir.path(), "design", "1");
+    let status = |name: &str| status(&report, "design", name);
     assert_eq!(
         status("registration_agrees_with_a_model"),
         "failed",
@@ -419,23 +381,9 @@ fn the_design_labs_classic_mistakes_are_caught() {
 
 #[test]
 fn the_performance_labs_classic_mistakes_are_caught() {
-    let dir = tempfile::tempdir().unwrap();
-    let course = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    for lab in ["security", "errors", "performance", "design"] {
-        copy(
-            &course.join("solutions").join(lab).join("src"),
-            &dir.path().join("labs").join(lab).join("src"),
-        );
-    }
-    let performance = |file: &str, from: &str, to: &str| {
-        let path = dir.path().join("labs/performance/src").join(file);
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(
-            text.contains(from),
-            "{file} no longer contains:\n{from}\nUpdate the test with the solution."
-        );
-        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
-    };
+    let dir = checkout_from_solutions(&["security", "errors", "performance", "design"]);
+    let performance =
+        |file: &str, from: &str, to: &str| mutate(dir.path(), "performance", file, from, to);
     // Every hit walks the whole cache.
     performance(
         "cache.rs",
@@ -454,20 +402,8 @@ fn the_performance_labs_classic_mistakes_are_caught() {
         "        tx.execute(\"SET TRANSACTION READ ONLY\").await?;\n",
         "",
     );
-    let reports = tempfile::tempdir().unwrap();
-    let mut command = grader();
-    command
-        .arg("--submission")
-        .arg(dir.path())
-        .args(["--lab", "performance"]);
-    let (out, report) = run_with_report(command, reports.path());
-    assert_eq!(out.status.code(), Some(0));
-    let status = |name: &str| {
-        check(&report, "performance", name)["status"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let report = grade(dir.path(), "performance", "1");
+    let status = |name: &str| status(&report, "performance", name);
     assert_eq!(
         status("perf_cache_hit_is_constant_time"),
         "failed",
