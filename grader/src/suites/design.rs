@@ -15,7 +15,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::Side;
+use super::{Side, paused_runtime, runtime};
 use crate::check::{Check, Kind, Outcome, PROPERTY, QUICK, unit};
 use crate::prop::{ensure, property};
 
@@ -234,18 +234,6 @@ macro_rules! design_api {
             }
         }
 
-        fn code_name(code: $errors::ErrorCode) -> &'static str {
-            match code {
-                $errors::ErrorCode::Validation => "VALIDATION",
-                $errors::ErrorCode::NotFound => "NOT_FOUND",
-                $errors::ErrorCode::PermissionDenied => "PERMISSION_DENIED",
-                $errors::ErrorCode::Timeout => "TIMEOUT",
-                $errors::ErrorCode::RateLimited => "RATE_LIMITED",
-                $errors::ErrorCode::Unavailable => "UNAVAILABLE",
-                $errors::ErrorCode::Internal => "INTERNAL",
-            }
-        }
-
         impl Api for $side {
             fn check_name(name: &str) -> Result<(), &'static str> {
                 use $design::names::NameError;
@@ -286,13 +274,10 @@ macro_rules! design_api {
                 let _ =
                     registry.register(Recorder::<QueryArgs>::new(Tool::Query.name(), runs.clone()));
                 let _ = registry.register(Recorder::<LogArgs>::new(Tool::Log.name(), runs.clone()));
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_time()
-                    .build()
-                    .expect("a runtime");
+                let runtime = runtime();
                 let result = runtime
                     .block_on(registry.execute(tool, args.clone()))
-                    .map_err(|e| (code_name(e.code()), e.message().to_owned()));
+                    .map_err(|e| (e.code().as_str(), e.message().to_owned()));
                 (result, runs.load(Ordering::SeqCst))
             }
 
@@ -330,11 +315,7 @@ macro_rules! design_api {
                     suggest,
                     saw: std::sync::Mutex::new(None),
                 };
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_time()
-                    .start_paused(true)
-                    .build()
-                    .expect("a paused runtime");
+                let runtime = paused_runtime();
                 let (elapsed, report) = runtime.block_on(async {
                     let start = tokio::time::Instant::now();
                     let report = $design::compose::health_report(&plan, step_timeout).await;
@@ -779,14 +760,6 @@ mod tests {
     /// The reference passes every check: a failure here is a grader bug.
     #[test]
     fn the_reference_passes_every_check() {
-        for check in suite::<Reference>() {
-            let outcome = (check.run)();
-            assert_eq!(
-                outcome.status,
-                crate::check::Status::Passed,
-                "{}: {outcome:?}",
-                check.name
-            );
-        }
+        crate::suites::assert_all_pass(suite::<Reference>());
     }
 }

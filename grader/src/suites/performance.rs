@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use proptest::prelude::*;
 use serde_json::Value;
 
-use super::Side;
 use super::security::{ClockHandle, SuiteClock};
 use super::security_gen as generate;
+use super::{Side, paused_runtime, runtime};
 use crate::check::{Check, Kind, Outcome, PERF, PROPERTY, QUICK, unit};
 use crate::db;
 use crate::perf::ratio_at_most;
@@ -76,43 +76,10 @@ pub trait Api: 'static {
     ) -> BatchRun;
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-}
-
-fn paused() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .start_paused(true)
-        .build()
-        .expect("a paused runtime")
-}
-
 macro_rules! performance_api {
     ($side:ident, $perf:ident, $errors:ident) => {
         /// One side's implementation of the suite's view of the lab.
         pub struct $side;
-
-        fn code_name(code: $errors::ErrorCode) -> &'static str {
-            $errors::ErrorCode::ALL
-                .iter()
-                .position(|c| *c == code)
-                .map(|i| {
-                    [
-                        "VALIDATION",
-                        "NOT_FOUND",
-                        "PERMISSION_DENIED",
-                        "TIMEOUT",
-                        "RATE_LIMITED",
-                        "UNAVAILABLE",
-                        "INTERNAL",
-                    ][i]
-                })
-                .unwrap_or("INTERNAL")
-        }
 
         impl Api for $side {
             type Cache = $perf::cache::TtlCache<u8, u16, ClockHandle>;
@@ -137,7 +104,7 @@ macro_rules! performance_api {
             fn stampede(tasks: usize) -> (usize, Vec<Result<u16, String>>) {
                 let cache = Arc::new(Self::cache(8, Duration::from_secs(60), Arc::default()));
                 let loads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-                let results = paused().block_on(async {
+                let results = paused_runtime().block_on(async {
                     let mut set = tokio::task::JoinSet::new();
                     for _ in 0..tasks {
                         let (cache, loads) = (cache.clone(), loads.clone());
@@ -167,7 +134,7 @@ macro_rules! performance_api {
 
             fn failed_load() -> (Result<u16, String>, Option<u16>, Result<u16, String>) {
                 let cache = Self::cache(8, Duration::from_secs(60), Arc::default());
-                paused().block_on(async {
+                paused_runtime().block_on(async {
                     let failed = cache
                         .get_or_try_insert_with(3, || async { Err::<u16, String>("down".into()) })
                         .await;
@@ -221,7 +188,7 @@ macro_rules! performance_api {
                             r.rows,
                         )
                     })
-                    .map_err(|e| (code_name(e.code()), e.message().to_owned()))
+                    .map_err(|e| (e.code().as_str(), e.message().to_owned()))
             }
 
             fn settings((rt, db): &Self::Db) -> Result<(String, String), String> {
@@ -263,12 +230,12 @@ macro_rules! performance_api {
                         }
                     })
                     .collect();
-                paused().block_on(async {
+                paused_runtime().block_on(async {
                     let start = tokio::time::Instant::now();
                     let results = $perf::batch::run_batch(jobs, concurrency, timeout).await;
                     let results = results
                         .into_iter()
-                        .map(|r| r.map_err(|e| code_name(e.code())))
+                        .map(|r| r.map_err(|e| e.code().as_str()))
                         .collect();
                     (start.elapsed(), results)
                 })
@@ -666,17 +633,10 @@ mod tests {
     /// The reference passes every check that needs no database.
     #[test]
     fn the_reference_passes_every_check() {
-        for check in suite::<Reference>()
+        let checks = suite::<Reference>()
             .into_iter()
             .filter(|c| c.kind != Kind::Database)
-        {
-            let outcome = (check.run)();
-            assert_eq!(
-                outcome.status,
-                crate::check::Status::Passed,
-                "{}: {outcome:?}",
-                check.name
-            );
-        }
+            .collect();
+        crate::suites::assert_all_pass(checks);
     }
 }
