@@ -1,0 +1,59 @@
+//! The bearer token an HTTP client must present.
+//!
+//! Over HTTP anyone who can reach the port can call the tools, so a
+//! deployment gives its clients a token and refuses requests without it
+//! (401). Two details matter: the scheme name is case-insensitive
+//! (`bearer` is as good as `Bearer`), and the comparison takes the same
+//! time whichever byte differs, so response times do not leak the token
+//! one byte at a time.
+
+use std::fmt;
+
+/// Why a request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthError {
+    /// No `Authorization` header.
+    Missing,
+    /// A header that is not `Bearer <token>`.
+    NotBearer,
+    /// The wrong token.
+    WrongToken,
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AuthError::Missing => {
+                "this server needs a bearer token: send the header `Authorization: Bearer <token>`"
+            }
+            AuthError::NotBearer => {
+                "the Authorization header must be `Bearer <token>`; other schemes are not accepted"
+            }
+            AuthError::WrongToken => "the bearer token is not the one this server was given",
+        })
+    }
+}
+
+impl std::error::Error for AuthError {}
+
+/// Whether `a` and `b` are equal, looking at every byte whatever the
+/// first difference (the lengths themselves are not secret).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    // TODO: Different lengths are unequal. Otherwise OR together the XOR of every pair of bytes and
+    //       compare the total with zero: no early return on the first difference.
+    todo!("auth::constant_time_eq")
+}
+
+/// Checks an `Authorization` header value against the `expected` token.
+///
+/// The header is `Bearer <token>`: the scheme in any case, one or more
+/// spaces, then the token (surrounding whitespace ignored). Anything else
+/// is refused with the reason.
+pub fn check_bearer(expected: &str, header: Option<&[u8]>) -> Result<(), AuthError> {
+    // TODO: No header is AuthError::Missing. Decode it as UTF-8 and trim it; split it at the first
+    //       space into a scheme and a token.
+    // TODO: The scheme must be `bearer` in any case and the token (trimmed) must not be empty, else
+    //       AuthError::NotBearer. Compare the token with `constant_time_eq`: AuthError::WrongToken
+    //       when it differs.
+    todo!("auth::check_bearer")
+}
