@@ -18,6 +18,7 @@ use rmcp::service::{ElicitationError, Peer, RoleServer};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+// ANCHOR: types
 /// What the human said.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Approval {
@@ -71,7 +72,9 @@ impl Approver for NoApprover {
         Box::pin(std::future::ready(Approval::Unsupported))
     }
 }
+// ANCHOR_END: types
 
+// ANCHOR: elicitation
 /// The form the client shows: one checkbox.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ApprovalForm {
@@ -106,3 +109,4 @@ impl Approver for PeerApprover {
         })
     }
 }
+// ANCHOR_END: elicitation

@@ -9,6 +9,7 @@
 
 use std::fmt;
 
+// ANCHOR: types
 /// Why a request was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthError {
@@ -35,7 +36,9 @@ impl fmt::Display for AuthError {
 }
 
 impl std::error::Error for AuthError {}
+// ANCHOR_END: types
 
+// ANCHOR: constant_time_eq
 /// Whether `a` and `b` are equal, looking at every byte whatever the
 /// first difference (the lengths themselves are not secret).
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -43,7 +46,9 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     //       compare the total with zero: no early return on the first difference.
     todo!("auth::constant_time_eq")
 }
+// ANCHOR_END: constant_time_eq
 
+// ANCHOR: check_bearer
 /// Checks an `Authorization` header value against the `expected` token.
 ///
 /// The header is `Bearer <token>`: the scheme in any case, one or more
@@ -57,3 +62,4 @@ pub fn check_bearer(expected: &str, header: Option<&[u8]>) -> Result<(), AuthErr
     //       when it differs.
     todo!("auth::check_bearer")
 }
+// ANCHOR_END: check_bearer

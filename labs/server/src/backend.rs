@@ -69,10 +69,12 @@ impl Backend {
     /// does not exist.
     pub async fn sqlite_demo(path: &Path) -> Result<Self, ToolError> {
         crate::demo_db::ensure(path).await?;
+        // ANCHOR: sqlite_open
         let options = SqliteConnectOptions::new()
             .filename(path)
             .read_only(true)
             .pragma("query_only", "ON");
+        // ANCHOR_END: sqlite_open
         let pool = SqlitePoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(Duration::from_secs(5))
@@ -100,6 +102,7 @@ impl Backend {
         }
     }
 
+    // ANCHOR: wrap
     /// Runs `query` and returns at most `limit + 1` rows, within `timeout`.
     pub async fn query(
         &self,
@@ -117,6 +120,7 @@ impl Backend {
             Backend::Sqlite { pool, .. } => sqlite_query(pool, &sql, timeout).await,
         }
     }
+    // ANCHOR_END: wrap
 
     /// Answers when the database answers `SELECT 1`.
     pub async fn ping(&self) -> Result<(), ToolError> {
@@ -184,6 +188,7 @@ impl Backend {
     }
 }
 
+// ANCHOR: sqlite_query
 /// SQLite's result codes for an interrupted query and a write refused on a
 /// read-only connection.
 const SQLITE_INTERRUPT: &str = "9";
@@ -231,6 +236,7 @@ async fn sqlite_query(
         }
     })
 }
+// ANCHOR_END: sqlite_query
 
 async fn sqlite_rows(
     conn: &mut sqlx::SqliteConnection,

@@ -27,6 +27,7 @@ pub enum Transport {
     },
 }
 
+// ANCHOR: config
 /// Everything the server needs to start.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -57,6 +58,7 @@ pub struct Config {
     /// Browser origins HTTP requests may come from.
     pub allowed_origins: Vec<String>,
 }
+// ANCHOR_END: config
 
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq)]

@@ -43,6 +43,7 @@ struct Shared {
     token: Option<Arc<str>>,
 }
 
+// ANCHOR: router
 /// The whole HTTP application. `stop` ends the MCP sessions when cancelled.
 pub fn router(
     config: &Config,
@@ -85,7 +86,9 @@ pub fn router(
         .merge(guarded)
         .with_state(shared)
 }
+// ANCHOR_END: router
 
+// ANCHOR: require_token
 async fn require_token(State(shared): State<Shared>, request: Request, next: Next) -> Response {
     let Some(expected) = &shared.token else {
         return next.run(request).await;
@@ -105,7 +108,9 @@ async fn require_token(State(shared): State<Shared>, request: Request, next: Nex
         }
     }
 }
+// ANCHOR_END: require_token
 
+// ANCHOR: ready
 async fn ready(State(shared): State<Shared>) -> Response {
     match tokio::time::timeout(Duration::from_secs(2), shared.state.backend.ping()).await {
         Ok(Ok(())) => (StatusCode::OK, "ready\n").into_response(),
@@ -119,6 +124,7 @@ async fn ready(State(shared): State<Shared>) -> Response {
             .into_response(),
     }
 }
+// ANCHOR_END: ready
 
 async fn metrics(State(shared): State<Shared>) -> Response {
     let c = shared.state.backend.connections();

@@ -92,6 +92,7 @@ impl Metrics {
         }
     }
 
+    // ANCHOR: record
     /// Counts one finished call of `tool`: its outcome and how long it took.
     pub fn record(&self, tool: &str, outcome: Result<(), ErrorCode>, elapsed: Duration) {
         let label = match outcome {
@@ -113,17 +114,20 @@ impl Metrics {
             stats.total_seconds += seconds;
         }
     }
+    // ANCHOR_END: record
 
     /// A copy of every tool's counters, by tool name.
     pub fn tools(&self) -> BTreeMap<String, ToolStats> {
         self.tools.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    // ANCHOR: start_call
     /// Marks a call as started; the guard marks it finished when dropped.
     pub fn start_call(&self) -> InFlight<'_> {
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         InFlight(self)
     }
+    // ANCHOR_END: start_call
 
     /// Calls running right now.
     pub fn in_flight(&self) -> u64 {

@@ -34,6 +34,7 @@ use crate::approval::{Approval, ApprovalRequest, Approver};
 use crate::metrics::Metrics;
 use crate::settings::Settings;
 
+// ANCHOR: types
 /// Where audit entries are written.
 pub type AuditSink = Box<dyn Write + Send>;
 
@@ -63,8 +64,10 @@ pub struct Caller<'a> {
     /// Asks for approval of high-privilege calls.
     pub approver: &'a dyn Approver,
 }
+// ANCHOR_END: types
 
 impl Pipeline {
+    // ANCHOR: call
     /// Runs `tool` on `args` through every step and returns what the
     /// client receives. Never fails: an error is a result with `isError`.
     ///
@@ -89,7 +92,9 @@ impl Pipeline {
         //       which are the caller's doing) and return `error.to_call_tool_result()`.
         todo!("Pipeline::call")
     }
+    // ANCHOR_END: call
 
+    // ANCHOR: run_guarded
     /// The checks, the approval, then the tool in its own task under the
     /// call timeout.
     ///
@@ -116,4 +121,5 @@ impl Pipeline {
         //       task when the call times out.
         todo!("Pipeline::run_guarded")
     }
+    // ANCHOR_END: run_guarded
 }

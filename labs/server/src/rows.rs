@@ -8,12 +8,15 @@
 use performance::pool::QueryRows;
 use serde_json::{Value, json};
 
+// ANCHOR: consts
 /// Rows returned when the caller gives no limit.
 pub const DEFAULT_LIMIT: u32 = 100;
 
 /// The most rows one call may return.
 pub const MAX_LIMIT: u32 = 1000;
+// ANCHOR_END: consts
 
+// ANCHOR: render
 /// Renders `rows` as JSON text, keeping at most `limit` rows (and never
 /// more than [`MAX_LIMIT`]).
 ///
@@ -31,3 +34,4 @@ pub fn render(rows: &QueryRows, limit: u32) -> String {
     //       Return it as text.
     todo!("rows::render")
 }
+// ANCHOR_END: render

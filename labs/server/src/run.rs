@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use axum::serve::ListenerExt;
 use errors::ToolError;
 use performance::cache::{MonotonicClock, TtlCache};
 use rmcp::ServiceExt;
@@ -38,26 +39,26 @@ const METRICS_CACHE_CAPACITY: usize = 64;
 
 /// Runs the server with the process's arguments and environment.
 pub fn main() -> ExitCode {
-    main_with(std::env::args().skip(1))
+    ExitCode::from(main_with(std::env::args().skip(1)))
 }
 
 /// Runs the server with `args` (without the program name) and the
-/// process's environment. Exit code 2 for a bad command line, 1 for a
-/// failed start, 0 after a clean shutdown.
-pub fn main_with(args: impl IntoIterator<Item = String>) -> ExitCode {
+/// process's environment, and returns the exit code: 2 for a bad command
+/// line, 1 for a failed start, 0 after a clean shutdown.
+pub fn main_with(args: impl IntoIterator<Item = String>) -> u8 {
     let config = match cli::parse(args, |name| std::env::var(name).ok()) {
         Ok(Command::Serve(config)) => config,
         Ok(Command::Help) => {
             println!("{}", cli::usage());
-            return ExitCode::SUCCESS;
+            return 0;
         }
         Ok(Command::Version) => {
             println!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
-            return ExitCode::SUCCESS;
+            return 0;
         }
         Err(error) => {
             eprintln!("error: {error}");
-            return ExitCode::from(2);
+            return 2;
         }
     };
     init_logging();
@@ -68,18 +69,23 @@ pub fn main_with(args: impl IntoIterator<Item = String>) -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
+            return 1;
         }
     };
-    match runtime.block_on(serve(*config)) {
-        Ok(()) => ExitCode::SUCCESS,
+    let served = runtime.block_on(serve(*config));
+    // A thread blocked reading stdin never returns while the client keeps
+    // the pipe open: do not wait for it.
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    match served {
+        Ok(()) => 0,
         Err(error) => {
             eprintln!("error: {error}");
-            ExitCode::FAILURE
+            1
         }
     }
 }
 
+// ANCHOR: logging
 /// Logs to stderr: stdout belongs to the protocol over stdio.
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -90,6 +96,7 @@ fn init_logging() {
         .with_ansi(false)
         .try_init();
 }
+// ANCHOR_END: logging
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug)]
@@ -210,6 +217,7 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
     })
 }
 
+// ANCHOR: serve
 /// Serves until the client goes away (stdio) or a signal arrives.
 pub async fn serve(config: Config) -> Result<(), StartError> {
     let built = build(&config).await?;
@@ -227,6 +235,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     tracing::info!("stopped");
     served
 }
+// ANCHOR_END: serve
 
 async fn serve_stdio(built: &Built, stop: CancellationToken) -> Result<(), StartError> {
     let server = McpServer::new(Arc::clone(&built.pipeline), "stdio");
@@ -268,6 +277,7 @@ async fn serve_http(
         .local_addr()
         .map_err(|e| StartError(e.to_string()))?;
     tracing::info!("serving MCP at http://{bound}/mcp");
+    // ANCHOR: shutdown
     let metrics = Arc::clone(&built.pipeline.metrics);
     let shutdown = async move {
         stop.cancelled().await;
@@ -275,12 +285,21 @@ async fn serve_http(
         drain(&metrics).await;
         sessions.cancel();
     };
+    // Small JSON-RPC replies must leave at once: without TCP_NODELAY, Nagle's
+    // algorithm and delayed ACKs hold each one back for tens of milliseconds.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "TCP_NODELAY not set");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| StartError(format!("the HTTP server failed: {e}")))
+    // ANCHOR_END: shutdown
 }
 
+// ANCHOR: drain
 /// Waits until no call is in flight, or [`DRAIN_TIMEOUT`] has passed.
 async fn drain(metrics: &Metrics) {
     let deadline = Instant::now() + DRAIN_TIMEOUT;
@@ -295,6 +314,7 @@ async fn drain(metrics: &Metrics) {
         );
     }
 }
+// ANCHOR_END: drain
 
 /// Cancels `stop` on SIGINT or SIGTERM.
 async fn wait_for_signal(stop: CancellationToken) {

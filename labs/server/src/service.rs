@@ -61,6 +61,7 @@ impl McpServer {
     }
 }
 
+// ANCHOR: client_key
 /// The rate-limit key of a call: its HTTP session when it has one, else
 /// the transport (over stdio, the process is the client).
 fn client_key(context: &RequestContext<RoleServer>, transport: &str) -> String {
@@ -72,6 +73,7 @@ fn client_key(context: &RequestContext<RoleServer>, transport: &str) -> String {
         .map(|id| format!("session:{id}"))
         .unwrap_or_else(|| transport.to_owned())
 }
+// ANCHOR_END: client_key
 
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
@@ -97,6 +99,7 @@ impl ServerHandler for McpServer {
         Ok(ListToolsResult::with_all_items(self.tools.to_vec()))
     }
 
+    // ANCHOR: call_tool
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
@@ -123,4 +126,5 @@ impl ServerHandler for McpServer {
             .await
             .into())
     }
+    // ANCHOR_END: call_tool
 }

@@ -7,13 +7,16 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
+// ANCHOR: consts
 /// How much is read at a time, backwards from the end.
 pub const BLOCK: u64 = 64 * 1024;
 
 /// The most bytes read from the end of a file: lines beyond this window
 /// are not returned, however many were asked for.
 pub const MAX_TAIL_BYTES: u64 = 4 * 1024 * 1024;
+// ANCHOR_END: consts
 
+// ANCHOR: last_lines
 /// The last `n` lines of `file`, oldest first, without their line endings
 /// (`\n` or `\r\n`).
 ///
@@ -33,3 +36,4 @@ pub fn last_lines<R: Read + Seek>(file: &mut R, n: usize) -> io::Result<Vec<Stri
     //       last `n` pieces, strip a trailing `\r`, and decode with `String::from_utf8_lossy`.
     todo!("tail::last_lines")
 }
+// ANCHOR_END: last_lines

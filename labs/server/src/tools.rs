@@ -72,6 +72,7 @@ pub const METRICS: [(&str, &str); 6] = [
 /// The most lines `read_log` returns.
 pub const MAX_LOG_LINES: u32 = 10_000;
 
+// ANCHOR: registry
 /// The registry holding the five tools, all sharing `state`.
 pub fn registry(state: &Arc<AppState>) -> Result<PluginRegistry, RegisterError> {
     let mut registry = PluginRegistry::new();
@@ -82,6 +83,7 @@ pub fn registry(state: &Arc<AppState>) -> Result<PluginRegistry, RegisterError> 
     registry.register(UpdateConfig(Arc::clone(state)))?;
     Ok(registry)
 }
+// ANCHOR_END: registry
 
 /// Hints a client may show or act on: which tools only read, which change
 /// something, which reach outside the server.
@@ -100,6 +102,7 @@ pub fn annotations(tool: &str) -> ToolAnnotations {
         .open_world(false)
 }
 
+// ANCHOR: query_args
 /// Arguments of `query_database`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -113,6 +116,7 @@ pub struct QueryArgs {
     #[schemars(range(min = 1, max = 1000))]
     pub limit: Option<u32>,
 }
+// ANCHOR_END: query_args
 
 /// `query_database`: the security lab's SQL check, then the read-only pool.
 pub struct QueryDatabase(pub Arc<AppState>);
@@ -131,6 +135,7 @@ impl ToolPlugin for QueryDatabase {
          `limit` rows (default 100, max 1000) are returned, with a note when more matched."
     }
 
+    // ANCHOR: query_execute
     async fn execute(&self, args: QueryArgs) -> Result<String, ToolError> {
         let state = &self.0;
         let checked = check_query(&args.query)?;
@@ -143,8 +148,10 @@ impl ToolPlugin for QueryDatabase {
             .await?;
         Ok(rows::render(&found, limit))
     }
+    // ANCHOR_END: query_execute
 }
 
+// ANCHOR: read_log_args
 /// Arguments of `read_log`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -156,6 +163,7 @@ pub struct ReadLogArgs {
     #[schemars(range(min = 1, max = 10000))]
     pub lines: Option<u32>,
 }
+// ANCHOR_END: read_log_args
 
 /// `read_log`: the path policy, then the last lines of the file.
 pub struct ReadLog(pub Arc<AppState>);
@@ -173,6 +181,7 @@ impl ToolPlugin for ReadLog {
          symlinks, and reads only the end of the file."
     }
 
+    // ANCHOR: read_log_execute
     async fn execute(&self, args: ReadLogArgs) -> Result<String, ToolError> {
         let policy = self.0.logs.as_ref().ok_or_else(|| {
             ToolError::new(
@@ -181,6 +190,20 @@ impl ToolPlugin for ReadLog {
             )
         })?;
         let path = policy.resolve(&args.path)?;
+        // Only regular files: a folder cannot be tailed, and a FIFO or a
+        // device under a log root would block the read forever.
+        let is_file = std::fs::metadata(&path)
+            .map(|m| m.is_file())
+            .unwrap_or(true);
+        if !is_file {
+            return Err(ToolError::new(
+                ErrorCode::Validation,
+                format!(
+                    "{} is not a regular file; give the path of a log file",
+                    args.path
+                ),
+            ));
+        }
         let lines = args.lines.unwrap_or(100).clamp(1, MAX_LOG_LINES) as usize;
         let found = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<String>> {
             let mut file = File::open(path)?;
@@ -190,6 +213,7 @@ impl ToolPlugin for ReadLog {
         .map_err(|e| ToolError::internal(format!("reading the log failed: {e}")))??;
         Ok(found.join("\n"))
     }
+    // ANCHOR_END: read_log_execute
 }
 
 /// Arguments of `get_metrics`.
@@ -412,6 +436,7 @@ fn scan_logs(roots: &[PathBuf]) -> Result<String, ToolError> {
     Ok(out)
 }
 
+// ANCHOR: config_args
 /// Arguments of `update_config`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -421,6 +446,7 @@ pub struct ConfigArgs {
     /// Its new value, as text.
     pub value: String,
 }
+// ANCHOR_END: config_args
 
 /// `update_config`: changes one runtime setting, after a human approved.
 pub struct UpdateConfig(pub Arc<AppState>);
