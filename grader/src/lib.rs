@@ -33,6 +33,9 @@ pub fn main_with(args: &[String]) -> i32 {
     if args.first().map(String::as_str) == Some(isolate::CHILD_FLAG) {
         return isolate::child_main(&args[1..]);
     }
+    if args.first().map(String::as_str) == Some(suites::server_proc::SERVE_FLAG) {
+        return suites::server_proc::serve_main(&args[1..]);
+    }
     let options = match cli::parse(args) {
         Ok(Command::Grade(options)) => options,
         Ok(Command::Help) => {

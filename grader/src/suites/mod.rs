@@ -39,6 +39,8 @@ pub mod errors;
 pub mod performance;
 pub mod security;
 mod security_gen;
+pub mod server;
+pub mod server_proc;
 
 /// Which crate a suite exercises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +86,10 @@ pub const LABS: &[Lab] = &[
     Lab {
         name: "design",
         checks: design::checks,
+    },
+    Lab {
+        name: "server",
+        checks: server::checks,
     },
 ];
 
