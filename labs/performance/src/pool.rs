@@ -96,7 +96,8 @@ impl Database {
     /// `VALIDATION`.
     pub async fn query_read_only(&self, sql: &str) -> Result<QueryRows, ToolError> {
         // TODO: Begin a transaction, make it `READ ONLY`, and set `statement_timeout` for this
-        //       transaction only (`SET LOCAL`).
+        //       transaction only (`SET LOCAL`). Each statement sent alone costs a round trip
+        //       to the server; `Pool::begin_with` can send several in one.
         // TODO: Run the statement with `rows_as_json` (it uses the prepared protocol), then roll
         //       back, so nothing is left on the connection.
         todo!("Database::query_read_only")

@@ -95,13 +95,14 @@ impl Database {
     /// the timeout with `TIMEOUT` (57014), a second statement with
     /// `VALIDATION`.
     pub async fn query_read_only(&self, sql: &str) -> Result<QueryRows, ToolError> {
-        let mut tx = self.pool.begin().await?;
-        tx.execute("SET TRANSACTION READ ONLY").await?;
+        // Both statements in one simple query: one round trip, not two.
         let ms = self.statement_timeout.as_millis().max(1);
-        tx.execute(sqlx::AssertSqlSafe(format!(
-            "SET LOCAL statement_timeout = {ms}"
-        )))
-        .await?;
+        let mut tx = self
+            .pool
+            .begin_with(sqlx::AssertSqlSafe(format!(
+                "BEGIN READ ONLY; SET LOCAL statement_timeout = {ms}"
+            )))
+            .await?;
         let result = rows_as_json(&mut tx, sql).await;
         tx.rollback().await?;
         result
