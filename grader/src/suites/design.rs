@@ -1,4 +1,4 @@
-//! The hidden suite of lab 3 (design patterns).
+//! The hidden suite of lab 4 (design patterns).
 //!
 //! Written once, generic over [`Api`], for the learner's `lab-design` (on
 //! the learner's `lab-errors`) and the reference `solution-design`. The

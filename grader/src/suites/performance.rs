@@ -1,4 +1,4 @@
-//! The hidden suite of lab 4 (performance).
+//! The hidden suite of lab 3 (performance).
 //!
 //! Written once, generic over [`Api`], for the learner's `lab-performance`
 //! and the reference. The cache runs on the suite's manual clock, the batch

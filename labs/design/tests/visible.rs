@@ -1,4 +1,4 @@
-//! The visible tests of lab 3. Run them with `cargo test -p lab-design`.
+//! The visible tests of lab 4. Run them with `cargo test -p lab-design`.
 
 mod names {
     use lab_design::names::{MAX_NAME_LEN, NameError, check_tool_name};

@@ -1,4 +1,4 @@
-//! Lab 4: performance patterns for an MCP server.
+//! Lab 3: performance patterns for an MCP server.
 //!
 //! Fill in every `todo!()`; the `// TODO:` notes beside each say what is
 //! asked. The types around them are given: keep their names and shapes,

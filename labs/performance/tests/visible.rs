@@ -1,4 +1,4 @@
-//! The visible tests of lab 4. Run them with `cargo test -p lab-performance`.
+//! The visible tests of lab 3. Run them with `cargo test -p lab-performance`.
 //!
 //! The pool tests need PostgreSQL: set `DATABASE_URL`. They work in a
 //! scratch schema that is dropped afterwards.

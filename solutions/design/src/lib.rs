@@ -1,4 +1,4 @@
-//! Reference solution of lab 3: design patterns for an MCP server.
+//! Reference solution of lab 4: design patterns for an MCP server.
 //!
 //! Two patterns keep a growing server manageable:
 //!

@@ -1,4 +1,4 @@
-//! Reference solution of lab 4: performance patterns for an MCP server.
+//! Reference solution of lab 3: performance patterns for an MCP server.
 //!
 //! Three patterns, each with the mistake it replaces:
 //!
