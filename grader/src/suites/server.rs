@@ -423,7 +423,7 @@ pub fn suite<S: Api>() -> Vec<Check> {
             kind: Kind::Database,
             points: 6,
             deadline: PROPERTY,
-            hint: "Every query goes through lab 1's check, then lab 4's READ ONLY transaction.",
+            hint: "Every query goes through lab 1's check, then lab 3's READ ONLY transaction.",
             run: injections_postgres::<S>,
         },
         Check {

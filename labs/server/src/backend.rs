@@ -51,23 +51,26 @@ pub struct Connections {
     pub max: u32,
 }
 
-const MAX_CONNECTIONS: u32 = 10;
-
 impl Backend {
-    /// Connects to PostgreSQL at `url`, with `statement_timeout` per query.
-    pub async fn postgres(url: &str, statement_timeout: Duration) -> Result<Self, ToolError> {
+    /// Connects to PostgreSQL at `url`, with `statement_timeout` per query
+    /// and at most `connections` connections.
+    pub async fn postgres(
+        url: &str,
+        statement_timeout: Duration,
+        connections: u32,
+    ) -> Result<Self, ToolError> {
         let config = PoolConfig {
             min_connections: 1,
-            max_connections: MAX_CONNECTIONS,
+            max_connections: connections,
             acquire_timeout: Duration::from_secs(5),
             statement_timeout,
         };
         Database::connect(url, config).await.map(Backend::Postgres)
     }
 
-    /// Opens the demo database at `path` read-only, creating it first if it
-    /// does not exist.
-    pub async fn sqlite_demo(path: &Path) -> Result<Self, ToolError> {
+    /// Opens the demo database at `path` read-only, with at most
+    /// `connections` connections, creating it first if it does not exist.
+    pub async fn sqlite_demo(path: &Path, connections: u32) -> Result<Self, ToolError> {
         crate::demo_db::ensure(path).await?;
         // ANCHOR: sqlite_open
         let options = SqliteConnectOptions::new()
@@ -76,7 +79,7 @@ impl Backend {
             .pragma("query_only", "ON");
         // ANCHOR_END: sqlite_open
         let pool = SqlitePoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
+            .max_connections(connections.max(1))
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await?;
@@ -133,15 +136,18 @@ impl Backend {
 
     /// The pool's connections now.
     pub fn connections(&self) -> Connections {
-        let (open, idle) = match self {
-            Backend::Postgres(db) => (db.pool().size(), db.pool().num_idle() as u32),
-            Backend::Sqlite { pool, .. } => (pool.size(), pool.num_idle() as u32),
+        let (open, idle, max) = match self {
+            Backend::Postgres(db) => {
+                let pool = db.pool();
+                let max = pool.options().get_max_connections();
+                (pool.size(), pool.num_idle() as u32, max)
+            }
+            Backend::Sqlite { pool, .. } => {
+                let max = pool.options().get_max_connections();
+                (pool.size(), pool.num_idle() as u32, max)
+            }
         };
-        Connections {
-            open,
-            idle,
-            max: MAX_CONNECTIONS,
-        }
+        Connections { open, idle, max }
     }
 
     /// The database's own statistics, as JSON.

@@ -49,6 +49,8 @@ pub struct Config {
     pub rate_per_second: f64,
     /// How long one tool call may take.
     pub call_timeout: Duration,
+    /// The most database connections the pool opens.
+    pub db_connections: u32,
     /// How long `get_metrics` answers are cached.
     pub metrics_ttl: Duration,
     /// The permissions granted to clients of this server.
@@ -88,6 +90,12 @@ impl fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
+/// The database pool's size when `--db-connections` is not given. Small on
+/// purpose: the database does the work of every query, and connections
+/// beyond its cores only queue inside it, where waiting is less fair than
+/// in the pool's own queue.
+pub const DEFAULT_DB_CONNECTIONS: u32 = 4;
+
 /// The permission names `--grant` accepts, in [`Permission::ALL`] order.
 pub const PERMISSION_NAMES: [&str; 4] = [
     "read_logs",
@@ -122,6 +130,8 @@ options (each falls back to the environment variable in brackets):
   --rate-per-second X      calls per second after the burst, default 10
                            [MCP_RATE_PER_SECOND]
   --timeout DURATION       per call, default 30s [MCP_TIMEOUT]
+  --db-connections N       the database pool's size, default {DEFAULT_DB_CONNECTIONS}
+                           [MCP_DB_CONNECTIONS]
   --metrics-ttl DURATION   how long get_metrics answers are cached, default 60s
                            [MCP_METRICS_TTL]
   --grant LIST             permissions clients get, comma-separated, default all:
@@ -188,6 +198,7 @@ where
             "--rate-burst" => flags.rate_burst = Some(value()?),
             "--rate-per-second" => flags.rate_per_second = Some(value()?),
             "--timeout" => flags.timeout = Some(value()?),
+            "--db-connections" => flags.db_connections = Some(value()?),
             "--metrics-ttl" => flags.metrics_ttl = Some(value()?),
             "--grant" => flags.grant = Some(value()?),
             "--allowed-host" => flags.allowed_hosts.push(value()?),
@@ -219,6 +230,7 @@ struct Flags {
     rate_burst: Option<String>,
     rate_per_second: Option<String>,
     timeout: Option<String>,
+    db_connections: Option<String>,
     metrics_ttl: Option<String>,
     grant: Option<String>,
     allowed_hosts: Vec<String>,
@@ -297,6 +309,11 @@ impl Flags {
                 pick(self.timeout, "MCP_TIMEOUT"),
                 "--timeout",
                 Duration::from_secs(30),
+            )?,
+            db_connections: number(
+                pick(self.db_connections, "MCP_DB_CONNECTIONS"),
+                "--db-connections",
+                DEFAULT_DB_CONNECTIONS,
             )?,
             metrics_ttl: duration(
                 pick(self.metrics_ttl, "MCP_METRICS_TTL"),

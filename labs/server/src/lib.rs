@@ -3,8 +3,8 @@
 //! This crate is a real MCP server (stdio and streamable HTTP, built with
 //! rmcp) whose tools run on the code you wrote in the earlier labs: the
 //! SQL check and path policy of lab 1, the structured errors and timeouts
-//! of lab 2, the plugin registry and health report of lab 3, the pool and
-//! cache of lab 4. Most of this crate is given; four modules are yours:
+//! of lab 2, the pool and cache of lab 3, the plugin registry and health
+//! report of lab 4. Most of this crate is given; four modules are yours:
 //!
 //! - [`pipeline`]: the path every call takes (permission, rate limit,
 //!   approval, timeout, audit, metrics, structured error);

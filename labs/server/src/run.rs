@@ -124,7 +124,7 @@ pub struct Built {
 /// pipeline.
 pub async fn build(config: &Config) -> Result<Built, StartError> {
     let backend = match &config.database_url {
-        Some(url) => Backend::postgres(url, config.call_timeout)
+        Some(url) => Backend::postgres(url, config.call_timeout, config.db_connections)
             .await
             .map_err(|e| {
                 StartError(format!(
@@ -135,12 +135,14 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
                         .unwrap_or_default()
                 ))
             })?,
-        None => Backend::sqlite_demo(&config.demo_db).await.map_err(|e| {
-            StartError(format!(
-                "cannot open the demo database {}: {e}",
-                config.demo_db.display()
-            ))
-        })?,
+        None => Backend::sqlite_demo(&config.demo_db, config.db_connections)
+            .await
+            .map_err(|e| {
+                StartError(format!(
+                    "cannot open the demo database {}: {e}",
+                    config.demo_db.display()
+                ))
+            })?,
     };
     tracing::info!("queries go to the {}", backend.describe());
 

@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
+use std::time::Duration;
 
 use errors::tool_error::malformed_request;
 use rmcp::model::{
@@ -15,6 +16,7 @@ use rmcp::model::{
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
+use security::audit::ToolCallRecord;
 use serde_json::Value;
 
 use crate::approval::PeerApprover;
@@ -107,11 +109,13 @@ impl ServerHandler for McpServer {
     ) -> Result<CallToolResponse, ErrorData> {
         if !self.tools.iter().any(|t| t.name == request.name) {
             let names: Vec<&str> = self.tools.iter().map(|t| t.name.as_ref()).collect();
-            return Err(malformed_request(&format!(
+            let error = malformed_request(&format!(
                 "there is no tool named {:?}; the tools are: {}",
                 request.name,
                 names.join(", ")
-            )));
+            ));
+            self.audit_unknown(&request, &error);
+            return Err(error);
         }
         let args = Value::Object(request.arguments.unwrap_or_default());
         let client = client_key(&context, self.transport);
@@ -127,4 +131,31 @@ impl ServerHandler for McpServer {
             .into())
     }
     // ANCHOR_END: call_tool
+}
+
+impl McpServer {
+    /// Records a call to a tool that does not exist: probing for tools is
+    /// worth an audit entry. It is answered with a protocol error before
+    /// the pipeline, and kept out of the metrics, whose labels would
+    /// otherwise grow with every name a client makes up.
+    fn audit_unknown(&self, request: &CallToolRequestParams, error: &ErrorData) {
+        let arguments = Value::Object(request.arguments.clone().unwrap_or_default());
+        let record = ToolCallRecord {
+            tool: &request.name,
+            arguments: &arguments,
+            success: false,
+            duration: Duration::ZERO,
+            result_len: error.message.len(),
+        };
+        let written = self
+            .pipeline
+            .audit
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .record(&record);
+        if let Err(error) = written {
+            self.pipeline.metrics.audit_failed();
+            tracing::error!(%error, "audit entry not written");
+        }
+    }
 }

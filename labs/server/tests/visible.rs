@@ -569,11 +569,31 @@ mod server {
             .env("MCP_DATA_DIR", data)
             .env_remove("DATABASE_URL")
             .env("RUST_LOG", "error");
-        let transport = TokioChildProcess::new(command).expect("the server binary starts");
-        tokio::time::timeout(Duration::from_secs(30), ().serve(transport))
-            .await
-            .expect("the handshake finishes within 30 s")
-            .expect("the MCP handshake succeeds")
+        let (transport, stderr) = TokioChildProcess::builder(command)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the server binary starts");
+        let mut stderr = stderr.expect("the server's stderr is piped");
+        match tokio::time::timeout(Duration::from_secs(30), ().serve(transport)).await {
+            Ok(Ok(client)) => {
+                // Keep reading the server's log, or it blocks once the pipe is full.
+                tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut stderr, &mut tokio::io::sink()).await;
+                });
+                client
+            }
+            Ok(Err(error)) => {
+                // The server died: its own words say why (often a todo!() it reached).
+                let mut log = String::new();
+                let _ = tokio::time::timeout(
+                    Duration::from_secs(5),
+                    tokio::io::AsyncReadExt::read_to_string(&mut stderr, &mut log),
+                )
+                .await;
+                panic!("the MCP handshake failed ({error}); the server said:\n{log}")
+            }
+            Err(_) => panic!("the server did not finish the MCP handshake within 30 s"),
+        }
     }
 
     async fn call(
@@ -673,12 +693,21 @@ mod server {
             "a client that cannot ask the user is refused: {denied:?}"
         );
 
+        let unknown = client
+            .call_tool(CallToolRequestParams::new("drop_tables"))
+            .await;
+        assert!(
+            unknown.is_err(),
+            "an unknown tool is a protocol error: {unknown:?}"
+        );
+
         client.cancel().await.unwrap();
         let audit = std::fs::read_to_string(data.path().join("audit.jsonl")).unwrap();
         assert_eq!(
             audit.lines().count(),
-            6,
-            "one audit line per call:\n{audit}"
+            7,
+            "one audit line per call, the unknown tool's too:\n{audit}"
         );
+        assert!(audit.lines().last().unwrap().contains("drop_tables"));
     }
 }
