@@ -115,8 +115,8 @@ fn grade_in(
         copy_tree(&theirs, &ours, &mut budget)
             .map_err(|e| format!("cannot copy labs/{}/src of the submission: {e}", lab.name))?;
     }
-    let grader = match build(scratch)? {
-        Ok(grader) => grader,
+    let Built { grader, broken } = match build(scratch, root)? {
+        Ok(built) => built,
         Err(errors) => {
             return Ok(not_graded(
                 labs,
@@ -150,20 +150,46 @@ fn grade_in(
             *lab = missing_lab(
                 lab,
                 &format!("labs/{}/src is missing from the submission", lab.name),
+                None,
+            );
+        } else if let Some((_, errors)) = broken.iter().find(|(name, _)| *name == lab.name) {
+            *lab = missing_lab(
+                lab,
+                &format!(
+                    "labs/{} does not compile, so it scores zero; the compiler's first errors:\n{errors}",
+                    lab.name
+                ),
+                Some(format!(
+                    "Run `cargo build -p lab-{}` to see every error; the other labs were graded with the course's version of this one.",
+                    lab.name
+                )),
             );
         }
     }
     Ok(Report::new(String::new(), report.labs))
 }
 
+/// What [`build`] made of a submission.
+struct Built {
+    /// The scratch workspace's grader, copied out of the shared cache.
+    grader: PathBuf,
+    /// The labs that did not compile, with the compiler's first errors;
+    /// the course's own version of each stands in for it.
+    broken: Vec<(&'static str, String)>,
+}
+
 /// Builds the scratch workspace's grader and copies it into the scratch
-/// directory. The build cache is shared, and so is the path cargo writes
-/// the binary to, so the build and the copy hold a lock: two submissions
+/// directory. When the build fails, each lab is built alone, in the order
+/// they depend on each other, and a lab that does not compile is replaced
+/// by this checkout's version of it, so one broken lab costs only its own
+/// points. The build cache is shared, and so is the path cargo writes the
+/// binary to, so the builds and the copy hold a lock: two submissions
 /// graded at once must each run their own grader.
 ///
 /// The outer `Result` is the grader's own failure; the inner one is the
-/// submission's: `Err` holds the compiler's first errors.
-fn build(scratch: &Path) -> Result<Result<PathBuf, String>, String> {
+/// submission's: `Err` holds the compiler's first errors when even the
+/// labs replaced did not make it build.
+fn build(scratch: &Path, root: &Path) -> Result<Result<Built, String>, String> {
     let target_dir = nested_target_dir();
     fs::create_dir_all(&target_dir)
         .map_err(|e| format!("cannot create {}: {e}", target_dir.display()))?;
@@ -177,30 +203,73 @@ fn build(scratch: &Path) -> Result<Result<PathBuf, String>, String> {
     // the sources just taken from this submission must look newest.
     touch_tree(&scratch.join("labs"), std::time::SystemTime::now())
         .map_err(|e| format!("cannot stamp the scratch sources: {e}"))?;
+    let mut broken = Vec::new();
+    if let Err(errors) = cargo_build(scratch, &target_dir, "grader")? {
+        // Which labs break it? LABS lists them in dependency order, so a
+        // lab is built against the earlier ones as they will be graded.
+        for lab in crate::suites::LABS {
+            if let Err(errors) = cargo_build(scratch, &target_dir, &format!("lab-{}", lab.name))? {
+                let ours = scratch.join("labs").join(lab.name).join("src");
+                fs::remove_dir_all(&ours)
+                    .and_then(|()| {
+                        copy_tree(
+                            &root.join("labs").join(lab.name).join("src"),
+                            &ours,
+                            &mut Budget::unlimited(),
+                        )
+                    })
+                    .and_then(|()| touch_tree(&ours, std::time::SystemTime::now()))
+                    .map_err(|e| {
+                        format!("cannot replace labs/{} in the scratch copy: {e}", lab.name)
+                    })?;
+                broken.push((lab.name, errors));
+            }
+        }
+        if broken.is_empty() {
+            return Ok(Err(errors));
+        }
+        if let Err(errors) = cargo_build(scratch, &target_dir, "grader")? {
+            return Ok(Err(errors));
+        }
+    }
+    let private = scratch.join("grader-of-this-submission");
+    fs::copy(target_dir.join("debug").join("grader"), &private)
+        .map_err(|e| format!("cannot copy the scratch grader: {e}"))?;
+    Ok(Ok(Built {
+        grader: private,
+        broken,
+    }))
+}
+
+/// `cargo build -p PACKAGE` in the scratch workspace. The outer `Result` is
+/// cargo failing to run; the inner `Err` holds the compiler's first errors.
+fn cargo_build(
+    scratch: &Path,
+    target_dir: &Path,
+    package: &str,
+) -> Result<Result<(), String>, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let output = Command::new(&cargo)
         .args([
             "build",
             "--locked",
             "-p",
-            "grader",
+            package,
             "--message-format",
             "short",
         ])
         .current_dir(scratch)
-        .env("CARGO_TARGET_DIR", &target_dir)
+        .env("CARGO_TARGET_DIR", target_dir)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .output()
         .map_err(|e| format!("cannot run {cargo}: {e}"))?;
-    if !output.status.success() {
-        return Ok(Err(first_errors(&String::from_utf8_lossy(&output.stderr))));
-    }
-    let private = scratch.join("grader-of-this-submission");
-    fs::copy(target_dir.join("debug").join("grader"), &private)
-        .map_err(|e| format!("cannot copy the scratch grader: {e}"))?;
-    Ok(Ok(private))
+    Ok(if output.status.success() {
+        Ok(())
+    } else {
+        Err(first_errors(&String::from_utf8_lossy(&output.stderr)))
+    })
 }
 
 /// Sets the modification time of every file under `dir` to `now`.
@@ -248,7 +317,9 @@ fn not_graded(labs: &[&'static Lab], why: &str) -> Report {
     Report::new(String::new(), reports)
 }
 
-fn missing_lab(lab: &LabReport, why: &str) -> LabReport {
+/// Every check of `lab` failed with `why`, and `hint` in place of the
+/// checks' own hints.
+fn missing_lab(lab: &LabReport, why: &str, hint: Option<String>) -> LabReport {
     let checks = lab
         .checks
         .iter()
@@ -257,7 +328,7 @@ fn missing_lab(lab: &LabReport, why: &str) -> LabReport {
             score: 0,
             message: why.to_owned(),
             counterexample: None,
-            hint: None,
+            hint: hint.clone(),
             ..c.clone()
         })
         .collect();

@@ -5,7 +5,7 @@
 //! - a hostile one, whose functions hang, exit, abort, overflow the stack,
 //!   run out of memory and forge results, each of which must cost only the
 //!   check it happens in, while the other checks are graded as usual;
-//! - one that does not compile, and one missing its lab.
+//! - one with a lab that does not compile, and one missing its lab.
 //!
 //! Each starts from a copy of the reference solutions with small textual
 //! edits, so the rest of the submission is known to be right.
@@ -53,12 +53,17 @@ fn copy(from: &Path, to: &Path) {
 
 /// Grades `lab` of the checkout at `dir`, deadlines scaled by `scale`.
 fn grade(dir: &Path, lab: &str, scale: &str) -> serde_json::Value {
+    grade_with(dir, &["--lab", lab], scale)
+}
+
+/// Grades the checkout at `dir` with the grader options `args`.
+fn grade_with(dir: &Path, args: &[&str], scale: &str) -> serde_json::Value {
     let reports = tempfile::tempdir().unwrap();
     let mut command = grader();
     command
         .arg("--submission")
         .arg(dir)
-        .args(["--lab", lab])
+        .args(args)
         .env("GRADER_TIMEOUT_SCALE", scale);
     let (out, report) = run_with_report(command, reports.path());
     assert_eq!(
@@ -269,27 +274,42 @@ fn a_hostile_lab_costs_only_the_checks_it_breaks() {
 }
 
 #[test]
-fn a_submission_that_does_not_compile_gets_zero_with_the_compiler_errors() {
-    let dir = checkout_from_solutions(&["security"]);
+fn a_lab_that_does_not_compile_gets_zero_and_the_others_are_graded() {
+    let dir = checkout_from_solutions(&["security", "errors"]);
     mutate(
         dir.path(),
-        "security",
-        "permissions.rs",
-        "pub fn requires_approval(",
-        "pub fn requires_approval(this is not rust",
+        "errors",
+        "retry.rs",
+        "pub fn backoff(",
+        "pub fn backoff(this is not rust",
     );
-    let report = grade(dir.path(), "security", "1");
-    assert_eq!(report["score"], 0);
-    let c = check(&report, "security", "permissions_follow_the_table");
-    let message = c["message"].as_str().unwrap();
+    let report = grade_with(
+        dir.path(),
+        &["--lab", "security", "--lab", "errors", "--no-perf"],
+        "1",
+    );
+    let labs = report["labs"].as_array().unwrap();
+    let lab = |name: &str| labs.iter().find(|l| l["name"] == name).unwrap().clone();
+    let errors = lab("errors");
+    assert_eq!(errors["score"], 0, "{errors}");
+    let message = check(&report, "errors", "backoff_formula")["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(
-        message.starts_with("the submission does not compile"),
+        message.starts_with("labs/errors does not compile"),
         "{message}"
     );
     assert!(
-        message.contains("permissions.rs"),
+        message.contains("retry.rs"),
         "the errors should point at the file: {message}"
     );
+    // The security lab is the reference: every check it runs passes.
+    let security = lab("security");
+    for c in security["checks"].as_array().unwrap() {
+        assert_ne!(c["status"], "failed", "security was graded: {c}");
+    }
+    assert!(security["score"].as_u64().unwrap() > 0, "{security}");
 }
 
 #[test]
@@ -399,8 +419,8 @@ fn the_performance_labs_classic_mistakes_are_caught() {
     // No READ ONLY: the database no longer refuses a write the check missed.
     performance(
         "pool.rs",
-        "        tx.execute(\"SET TRANSACTION READ ONLY\").await?;\n",
-        "",
+        "\"BEGIN READ ONLY; SET LOCAL",
+        "\"BEGIN; SET LOCAL",
     );
     let report = grade(dir.path(), "performance", "1");
     let status = |name: &str| status(&report, "performance", name);
