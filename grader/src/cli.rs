@@ -38,6 +38,15 @@ pub struct Options {
 pub enum Command {
     /// Grade.
     Grade(Options),
+    /// Write the student edition of this checkout into a new folder.
+    ExportStudent(PathBuf),
+    /// Print the hints of a lab's checks, or of one check.
+    Hint {
+        /// The lab.
+        lab: String,
+        /// One check of it; `None` for all of them.
+        check: Option<String>,
+    },
     /// Print the usage.
     Help,
 }
@@ -51,6 +60,8 @@ Grades the course's labs: hidden property suites, database checks and perf
 thresholds, each lab in an isolated process.
 
 usage: cargo run -p grader -- [OPTIONS]
+       cargo run -p grader -- hint LAB [CHECK]
+       cargo run -p grader -- export-student DIR
 
 options:
   --target labs|solutions   grade this checkout's labs (default) or the reference solutions
@@ -61,6 +72,12 @@ options:
   --junit FILE              also write a JUnit XML report
   --no-perf                 skip the perf checks (they are reported as skipped)
   -h, --help                print this help
+
+commands:
+  hint LAB [CHECK]          the hints of LAB's hidden checks, or of one check:
+                            what each check is about, never its answer
+  export-student DIR        write the repository students clone into the new folder
+                            DIR: labs, book, README; no solutions, no grader
 
 environment:
   DATABASE_URL              the PostgreSQL for database checks (else Docker, else they are skipped)
@@ -74,6 +91,16 @@ wrong command line; 1 when grading itself could not run.",
 
 /// Parses the arguments after the program name.
 pub fn parse(args: &[String]) -> Result<Command, String> {
+    match args.first().map(String::as_str) {
+        Some("hint") => return parse_hint(&args[1..]),
+        Some("export-student") => {
+            return match &args[1..] {
+                [dir] if !dir.starts_with('-') => Ok(Command::ExportStudent(PathBuf::from(dir))),
+                _ => Err("export-student needs one folder to write: export-student DIR".into()),
+            };
+        }
+        _ => {}
+    }
     let mut target = None;
     let mut submission = None;
     let mut options = Options {
@@ -166,6 +193,39 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
     Ok(Command::Grade(options))
 }
 
+/// `hint LAB [CHECK]`.
+fn parse_hint(args: &[String]) -> Result<Command, String> {
+    let known = || LABS.iter().map(|l| l.name).collect::<Vec<_>>().join(", ");
+    let (lab, check) = match args {
+        [lab] => (lab, None),
+        [lab, check] => (lab, Some(check)),
+        [] => {
+            return Err(format!(
+                "hint needs a lab: hint LAB [CHECK]; the labs are: {}",
+                known()
+            ));
+        }
+        _ => return Err("hint takes a lab and at most one check: hint LAB [CHECK]".into()),
+    };
+    let Some(found) = suites::lab(lab) else {
+        return Err(format!("unknown lab `{lab}`; the labs are: {}", known()));
+    };
+    if let Some(check) = check {
+        let checks = (found.checks)(Side::Lab);
+        if !checks.iter().any(|c| c.name == check) {
+            let names: Vec<&str> = checks.iter().map(|c| c.name).collect();
+            return Err(format!(
+                "the {lab} lab has no check `{check}`; its checks are: {}",
+                names.join(", ")
+            ));
+        }
+    }
+    Ok(Command::Hint {
+        lab: lab.clone(),
+        check: check.cloned(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,6 +287,33 @@ mod tests {
             (vec!["--json", "/no/such/dir/r.json"], "does not exist"),
             (vec!["--submission", "/no/such/checkout"], "cannot open it"),
             (vec!["--submission", "/"], "no labs/ folder"),
+        ] {
+            let err = parse(&args(&line)).unwrap_err();
+            assert!(err.contains(expected), "{line:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn hint_takes_a_lab_and_a_check() {
+        assert_eq!(
+            parse(&args(&["hint", "security"])).unwrap(),
+            Command::Hint {
+                lab: "security".into(),
+                check: None
+            }
+        );
+        assert_eq!(
+            parse(&args(&["hint", "security", "paths_stay_inside_roots"])).unwrap(),
+            Command::Hint {
+                lab: "security".into(),
+                check: Some("paths_stay_inside_roots".into())
+            }
+        );
+        for (line, expected) in [
+            (vec!["hint"], "hint needs a lab"),
+            (vec!["hint", "nope"], "unknown lab `nope`"),
+            (vec!["hint", "security", "nope"], "its checks are: "),
+            (vec!["hint", "security", "a", "b"], "at most one check"),
         ] {
             let err = parse(&args(&line)).unwrap_err();
             assert!(err.contains(expected), "{line:?}: {err}");

@@ -15,6 +15,7 @@
 pub mod check;
 pub mod cli;
 pub mod db;
+pub mod export;
 pub mod grade;
 pub mod isolate;
 pub mod perf;
@@ -42,6 +43,22 @@ pub fn main_with(args: &[String]) -> i32 {
             println!("{}", cli::usage());
             return 0;
         }
+        Ok(Command::ExportStudent(dir)) => {
+            return match export::export_student(&dir) {
+                Ok(done) => {
+                    println!("{done}");
+                    0
+                }
+                Err(e) => {
+                    eprintln!("grader: {e}");
+                    1
+                }
+            };
+        }
+        Ok(Command::Hint { lab, check }) => {
+            print!("{}", hints(&lab, check.as_deref()));
+            return 0;
+        }
         Err(e) => {
             eprintln!("grader: {e}\n\n{}", cli::usage());
             return 2;
@@ -54,6 +71,37 @@ pub fn main_with(args: &[String]) -> i32 {
             1
         }
     }
+}
+
+/// The hints of `lab`'s checks (or of one), with what kind of check each is
+/// and its points. Hints point at the idea a check is about, never at the
+/// answer, so they can be read before grading.
+pub fn hints(lab: &str, check: Option<&str>) -> String {
+    let Some(found) = suites::lab(lab) else {
+        return format!("no lab named {lab}\n");
+    };
+    let checks = (found.checks)(Side::Lab);
+    let total: u32 = checks.iter().map(|c| c.points).sum();
+    let mut out = String::new();
+    if check.is_none() {
+        out.push_str(&format!(
+            "The {lab} lab: {} hidden checks, {total} points. Grade with `cargo run -p grader -- --lab {lab}`.\n\n",
+            checks.len()
+        ));
+    }
+    for c in checks
+        .iter()
+        .filter(|c| check.is_none_or(|name| c.name == name))
+    {
+        out.push_str(&format!(
+            "{} ({}, {} points)\n    {}\n",
+            c.name,
+            c.kind.as_str(),
+            c.points,
+            c.hint
+        ));
+    }
+    out
 }
 
 fn run(options: &Options) -> Result<(), String> {

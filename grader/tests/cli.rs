@@ -74,3 +74,25 @@ fn every_report_format_is_written() {
         "{table}"
     );
 }
+
+#[test]
+fn hints_name_every_check_of_the_lab() {
+    let out = grader().args(["hint", "errors"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for name in ["backoff_formula", "timeouts_cut_and_cancel"] {
+        assert!(text.contains(name), "{text}");
+    }
+    let out = grader()
+        .args(["hint", "errors", "backoff_formula"])
+        .output()
+        .unwrap();
+    let one = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        one.starts_with("backoff_formula") && !one.contains("timeouts_cut_and_cancel"),
+        "{one}"
+    );
+    let (code, err) = stderr_of(&["hint", "errors", "no_such_check"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("its checks are: "), "{err}");
+}
