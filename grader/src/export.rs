@@ -1,0 +1,238 @@
+//! `export-student DIR`: the repository a student clones.
+//!
+//! It holds what a learner works with and nothing that gives answers away:
+//! every lab (stubs, visible tests, brief), the book, a workspace manifest
+//! made of the labs alone, and a README that says how to work and how to
+//! hand in. The reference solutions, the grader and its hidden suites, and
+//! the course's own checks stay behind.
+
+use std::fs;
+use std::path::Path;
+
+use crate::submission::course_root;
+use crate::suites::LABS;
+
+/// Top-level sections of the course manifest the student manifest keeps:
+/// the shared package settings, the dependency versions the labs inherit,
+/// and the lints.
+const KEPT_SECTIONS: [&str; 4] = [
+    "[workspace.package]",
+    "[workspace.dependencies]",
+    "[workspace.lints.rust]",
+    "[workspace.lints.clippy]",
+];
+
+/// Writes the student edition of this checkout into `dir`, which must not
+/// exist or be empty. Returns what was written, for the user.
+pub fn export_student(dir: &Path) -> Result<String, String> {
+    export_student_from(&course_root(), dir)
+}
+
+/// [`export_student`] from the checkout at `root`.
+pub fn export_student_from(root: &Path, dir: &Path) -> Result<String, String> {
+    if dir.exists() {
+        let mut entries = fs::read_dir(dir).map_err(|e| {
+            format!(
+                "export-student {}: cannot read it ({e}); give a new folder",
+                dir.display()
+            )
+        })?;
+        if entries.next().is_some() {
+            return Err(format!(
+                "export-student {}: the folder is not empty; give a new folder, so nothing in it is overwritten",
+                dir.display()
+            ));
+        }
+    }
+    for lab in LABS {
+        let src = root.join("labs").join(lab.name).join("src");
+        if !contains(&src, "todo!(").map_err(|e| format!("cannot read {}: {e}", src.display()))? {
+            return Err(format!(
+                "labs/{}/src has no todo!() left: this checkout's labs are not the stubs, and exporting them would hand out answers; export from a clean clone of the course",
+                lab.name
+            ));
+        }
+    }
+    let io = |what: &str| {
+        let what = what.to_owned();
+        move |e: std::io::Error| format!("cannot write {what} into {}: {e}", dir.display())
+    };
+    fs::create_dir_all(dir).map_err(io("the folder"))?;
+    for lab in LABS {
+        let from = root.join("labs").join(lab.name);
+        let to = dir.join("labs").join(lab.name);
+        copy_tree(&from, &to).map_err(io("the labs"))?;
+        fs::write(to.join("HINTS.md"), hints_page(lab.name)).map_err(io("the hints"))?;
+    }
+    copy_tree(&root.join("book"), &dir.join("book")).map_err(io("the book"))?;
+    let manifest = fs::read_to_string(root.join("Cargo.toml"))
+        .map_err(|e| format!("cannot read the course's Cargo.toml: {e}"))?;
+    fs::write(dir.join("Cargo.toml"), student_manifest(&manifest)).map_err(io("Cargo.toml"))?;
+    if root.join("Cargo.lock").is_file() {
+        fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).map_err(io("Cargo.lock"))?;
+    }
+    fs::write(dir.join(".gitignore"), "/target\n/book/book\n").map_err(io(".gitignore"))?;
+    fs::write(dir.join("README.md"), student_readme()).map_err(io("README.md"))?;
+    Ok(format!(
+        "wrote the student edition to {}: {} labs, the book, README.md; no solutions, no grader\n\
+         next: cd {} && git init && git add . && git commit -m 'Course start', then push it where students clone from",
+        dir.display(),
+        LABS.len(),
+        dir.display()
+    ))
+}
+
+/// The course manifest cut down to the labs: a workspace of the lab crates,
+/// the sections in [`KEPT_SECTIONS`], and no dependency on a solution or
+/// the grader.
+pub fn student_manifest(course: &str) -> String {
+    let mut out = String::from(
+        "# The labs of the course. Each is a crate: `cargo test -p lab-security`\n\
+         # runs its visible tests.\n\
+         [workspace]\nresolver = \"3\"\nmembers = [\n",
+    );
+    for lab in LABS {
+        out.push_str(&format!("    \"labs/{}\",\n", lab.name));
+    }
+    out.push_str("]\n");
+    let mut keep = false;
+    for line in course.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') && !trimmed.starts_with("[[") && trimmed.ends_with(']') {
+            keep = KEPT_SECTIONS.contains(&trimmed);
+            if keep {
+                out.push('\n');
+            }
+        }
+        if !keep {
+            continue;
+        }
+        let name = trimmed.split(['=', ' ', '.']).next().unwrap_or("");
+        if name.starts_with("solution-") || name == "grader" {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// `labs/LAB/HINTS.md`: what each hidden check of the lab is about, the
+/// same text `grader hint LAB` prints, so the student edition has the hints
+/// without the suites.
+fn hints_page(lab: &str) -> String {
+    format!(
+        "# Hints: the {lab} lab\n\n\
+         Your work is graded by hidden checks beyond the visible tests. Each is\n\
+         listed here with the idea it is about; none gives its answer.\n\n```text\n{}```\n",
+        crate::hints(lab, None)
+            .lines()
+            .skip(2)
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+    )
+}
+
+/// The student edition's README.
+fn student_readme() -> String {
+    let labs: Vec<String> = LABS
+        .iter()
+        .enumerate()
+        .map(|(i, lab)| format!("{}. `{}`: `labs/{}/README.md`", i + 1, lab.name, lab.name))
+        .collect();
+    format!(
+        "\
+# MCP patterns in Rust: your labs
+
+A hands-on course in making a Model Context Protocol server
+production-ready: security, error handling, performance and design, then a
+real MCP server built from your own code. Each lab is a crate with functions
+for you to write.
+
+The labs, in order; each brief says what to write:
+
+{}
+
+## Working a lab
+
+1. Read the lab's brief and its page in the book
+   (`mdbook serve book`, after `cargo install mdbook --version 0.5.4 --locked`).
+   When stuck, `labs/LAB/HINTS.md` says what each hidden check is about.
+2. Replace the `todo!()` bodies in `labs/LAB/src/`; the `// TODO:` notes say
+   what each needs. Keep every given name and signature.
+3. Run the visible tests: `cargo test -p lab-security` (one part:
+   `cargo test -p lab-security paths::`). On the stubs they fail with
+   `not yet implemented: FUNCTION`, naming what is left to write.
+
+Some visible tests use PostgreSQL: set `DATABASE_URL`, for instance
+`DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres`, or start one with
+`docker run -d -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:16`.
+
+## Handing in
+
+Commit and push your work to the repository your instructor gave you. Only
+the files under `labs/*/src/` are graded: the manifests and the tests come
+from the course and replace yours, so do not add dependencies. Grading runs
+hidden checks beyond the visible tests (generated inputs, a real database,
+speed compared with a reference), so passing the visible tests is a good
+sign, not the grade. A lab that does not compile scores zero, with the
+compiler's errors in your report; your other labs are still graded.
+",
+        labs.join("\n")
+    )
+}
+
+/// Whether any file under `dir` contains `needle`.
+fn contains(dir: &Path, needle: &str) -> std::io::Result<bool> {
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            if contains(&path, needle)? {
+                return Ok(true);
+            }
+        } else if fs::read_to_string(&path).is_ok_and(|text| text.contains(needle)) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Copies a tree of regular files, skipping build output (`target/`, the
+/// built book) and symlinks.
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        let name = entry.file_name();
+        if kind.is_dir() {
+            if name == "target" || (name == "book" && from.file_name() == Some("book".as_ref())) {
+                continue;
+            }
+            copy_tree(&entry.path(), &to.join(&name))?;
+        } else if kind.is_file() {
+            fs::copy(entry.path(), to.join(&name))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_manifest_keeps_the_labs_and_drops_the_answers() {
+        let course = fs::read_to_string(course_root().join("Cargo.toml")).unwrap();
+        let student = student_manifest(&course);
+        assert!(!student.contains("solution"), "{student}");
+        assert!(!student.contains("grader"), "{student}");
+        assert!(!student.contains("[package]"), "{student}");
+        for lab in LABS {
+            assert!(student.contains(&format!("\"labs/{}\"", lab.name)));
+            assert!(student.contains(&format!("lab-{} = ", lab.name)));
+        }
+        assert!(student.contains("[workspace.lints.clippy]"));
+        assert!(student.contains("sqlx = "));
+    }
+}
