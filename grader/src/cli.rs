@@ -14,6 +14,16 @@ pub enum Target {
     Solutions,
     /// Another checkout's `labs/`, graded in a scratch copy.
     Submission(PathBuf),
+    /// A folder of submissions, one per student, each graded as
+    /// `Submission` is, into a gradebook.
+    Class {
+        /// The folder of submissions.
+        dir: PathBuf,
+        /// Where the gradebook and each student's reports go.
+        out: PathBuf,
+        /// How many submissions are graded at once.
+        jobs: usize,
+    },
 }
 
 /// Parsed options.
@@ -29,6 +39,8 @@ pub struct Options {
     pub gradescope: Option<PathBuf>,
     /// Where to write the JUnit XML report.
     pub junit: Option<PathBuf>,
+    /// Where to write the GitHub Classroom runner result.
+    pub classroom: Option<PathBuf>,
     /// Skip perf checks (reported as skipped).
     pub no_perf: bool,
 }
@@ -40,6 +52,8 @@ pub enum Command {
     Grade(Options),
     /// Write the student edition of this checkout into a new folder.
     ExportStudent(PathBuf),
+    /// Write a Gradescope autograder zip of this checkout.
+    ExportGradescope(PathBuf),
     /// Print the hints of a lab's checks, or of one check.
     Hint {
         /// The lab.
@@ -62,14 +76,21 @@ thresholds, each lab in an isolated process.
 usage: cargo run -p grader -- [OPTIONS]
        cargo run -p grader -- hint LAB [CHECK]
        cargo run -p grader -- export-student DIR
+       cargo run -p grader -- export-gradescope FILE.zip
 
 options:
   --target labs|solutions   grade this checkout's labs (default) or the reference solutions
   --submission DIR          grade the labs of another checkout DIR, in a scratch copy
+  --class DIR               grade every submission in DIR (checkouts, or .zip, .tar.gz,
+                            .tgz, .tar of one), one per student, into a gradebook
+  --out DIR                 with --class: where gradebook.csv and each student's
+                            reports go (default: class-results)
+  --jobs N                  with --class: submissions graded at once (default: the cores)
   --lab NAME                grade only this lab (repeatable); labs: {}
   --json FILE               also write the report as JSON
   --gradescope FILE         also write a Gradescope results.json
   --junit FILE              also write a JUnit XML report
+  --classroom FILE          also write a GitHub Classroom runner result (JSON)
   --no-perf                 skip the perf checks (they are reported as skipped)
   -h, --help                print this help
 
@@ -77,7 +98,11 @@ commands:
   hint LAB [CHECK]          the hints of LAB's hidden checks, or of one check:
                             what each check is about, never its answer
   export-student DIR        write the repository students clone into the new folder
-                            DIR: labs, book, README; no solutions, no grader
+                            DIR: labs, book, README, a GitHub Classroom workflow;
+                            no solutions, no grader
+  export-gradescope FILE.zip
+                            write a Gradescope autograder: setup.sh, run_autograder
+                            and this course
 
 environment:
   DATABASE_URL              the PostgreSQL for database checks (else Docker, else they are skipped)
@@ -99,16 +124,30 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
                 _ => Err("export-student needs one folder to write: export-student DIR".into()),
             };
         }
+        Some("export-gradescope") => {
+            return match &args[1..] {
+                [file] if !file.starts_with('-') => {
+                    Ok(Command::ExportGradescope(PathBuf::from(file)))
+                }
+                _ => Err(
+                    "export-gradescope needs the zip to write: export-gradescope FILE.zip".into(),
+                ),
+            };
+        }
         _ => {}
     }
     let mut target = None;
     let mut submission = None;
+    let mut class = None;
+    let mut out = None;
+    let mut jobs = None;
     let mut options = Options {
         target: Target::Labs,
         labs: Vec::new(),
         json: None,
         gradescope: None,
         junit: None,
+        classroom: None,
         no_perf: false,
     };
     let mut args = args.iter();
@@ -139,6 +178,16 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
                 });
             }
             "--submission" => submission = Some(PathBuf::from(value("a directory")?)),
+            "--class" => class = Some(PathBuf::from(value("a directory")?)),
+            "--out" => out = Some(PathBuf::from(value("a directory")?)),
+            "--jobs" => {
+                let v = value("a number")?;
+                jobs = Some(v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    format!(
+                        "--jobs takes a number of submissions graded at once, such as 2, not `{v}`"
+                    )
+                })?);
+            }
             "--lab" => {
                 let name = value("a lab name")?;
                 if suites::lab(&name).is_none() {
@@ -155,6 +204,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
             "--json" => options.json = Some(PathBuf::from(value("a file name")?)),
             "--gradescope" => options.gradescope = Some(PathBuf::from(value("a file name")?)),
             "--junit" => options.junit = Some(PathBuf::from(value("a file name")?)),
+            "--classroom" => options.classroom = Some(PathBuf::from(value("a file name")?)),
             "--no-perf" if inline.is_none() => options.no_perf = true,
             other if other.starts_with('-') => return Err(format!("unknown option `{other}`")),
             other => {
@@ -163,6 +213,37 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
                 ));
             }
         }
+    }
+    if class.is_none() && (out.is_some() || jobs.is_some()) {
+        return Err("--out and --jobs go with --class DIR".into());
+    }
+    if let Some(dir) = class {
+        if target.is_some() || submission.is_some() {
+            return Err(
+                "--class grades a folder of submissions; it cannot be combined with --target or --submission".into(),
+            );
+        }
+        if options.json.is_some()
+            || options.gradescope.is_some()
+            || options.junit.is_some()
+            || options.classroom.is_some()
+        {
+            return Err(
+                "--class writes each student's JSON and Gradescope reports under --out DIR; leave out --json, --gradescope, --junit and --classroom".into(),
+            );
+        }
+        if !dir.is_dir() {
+            return Err(format!(
+                "--class {}: not a directory; give the folder that holds one submission per student",
+                dir.display()
+            ));
+        }
+        options.target = Target::Class {
+            dir,
+            out: out.unwrap_or_else(|| PathBuf::from("class-results")),
+            jobs: jobs.unwrap_or_else(crate::class::default_jobs),
+        };
+        return Ok(Command::Grade(options));
     }
     options.target = match (target, submission) {
         (Some(Side::Solution), Some(_)) => {
@@ -175,9 +256,14 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         (Some(Side::Solution), None) => Target::Solutions,
         _ => Target::Labs,
     };
-    for file in [&options.json, &options.gradescope, &options.junit]
-        .into_iter()
-        .flatten()
+    for file in [
+        &options.json,
+        &options.gradescope,
+        &options.junit,
+        &options.classroom,
+    ]
+    .into_iter()
+    .flatten()
     {
         let parent = file.parent().filter(|p| !p.as_os_str().is_empty());
         if let Some(dir) = parent
@@ -287,6 +373,14 @@ mod tests {
             (vec!["--json", "/no/such/dir/r.json"], "does not exist"),
             (vec!["--submission", "/no/such/checkout"], "cannot open it"),
             (vec!["--submission", "/"], "no labs/ folder"),
+            (vec!["--class", "/no/such/class"], "not a directory"),
+            (vec!["--class", "/", "--json", "r.json"], "leave out --json"),
+            (
+                vec!["--class", "/", "--submission", "x"],
+                "cannot be combined",
+            ),
+            (vec!["--class", "/", "--jobs", "0"], "--jobs takes a number"),
+            (vec!["--out", "x"], "go with --class"),
         ] {
             let err = parse(&args(&line)).unwrap_err();
             assert!(err.contains(expected), "{line:?}: {err}");

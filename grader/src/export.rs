@@ -1,16 +1,117 @@
-//! `export-student DIR`: the repository a student clones.
+//! What an instructor hands out: the student edition and the autograder
+//! bundles.
 //!
-//! It holds what a learner works with and nothing that gives answers away:
-//! every lab (stubs, visible tests, brief), the book, a workspace manifest
-//! made of the labs alone, and a README that says how to work and how to
-//! hand in. The reference solutions, the grader and its hidden suites, and
-//! the course's own checks stay behind.
+//! `export-student DIR` writes the repository a student clones. It holds
+//! what a learner works with and nothing that gives answers away: every lab
+//! (stubs, visible tests, brief, hints), the book, a workspace manifest made
+//! of the labs alone, a README that says how to work and how to hand in,
+//! and a GitHub Classroom workflow that grades each push. The reference
+//! solutions, the grader and its hidden suites, and the course's own checks
+//! stay behind.
+//!
+//! `export-gradescope FILE.zip` writes a Gradescope autograder: this course
+//! with a `setup.sh` that builds the grader and a `run_autograder` that
+//! grades `/autograder/submission` into `/autograder/results/results.json`.
 
 use std::fs;
+use std::io::Write;
 use std::path::Path;
 
 use crate::submission::course_root;
 use crate::suites::LABS;
+
+/// The GitHub Classroom workflow of the student edition.
+const CLASSROOM_WORKFLOW: &str = include_str!("../templates/classroom.yml");
+/// Gradescope's image set-up script.
+const GRADESCOPE_SETUP: &str = include_str!("../templates/gradescope/setup.sh");
+/// Gradescope's per-submission script.
+const GRADESCOPE_RUN: &str = include_str!("../templates/gradescope/run_autograder");
+
+/// What of this checkout goes into the Gradescope bundle: what it takes to
+/// build the grader and grade a submission.
+const BUNDLED: [&str; 6] = [
+    "Cargo.toml",
+    "Cargo.lock",
+    "src",
+    "labs",
+    "solutions",
+    "grader",
+];
+
+/// Writes a Gradescope autograder zip of this checkout to `file`.
+pub fn export_gradescope(file: &Path) -> Result<String, String> {
+    export_gradescope_from(&course_root(), file)
+}
+
+/// [`export_gradescope`] from the checkout at `root`.
+pub fn export_gradescope_from(root: &Path, file: &Path) -> Result<String, String> {
+    if !file.to_string_lossy().ends_with(".zip") {
+        return Err(format!(
+            "export-gradescope {}: Gradescope takes a .zip; give a file name ending in .zip",
+            file.display()
+        ));
+    }
+    let fail = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", file.display());
+    let out = fs::File::create(file).map_err(|e| fail(&e))?;
+    let mut zip = zip::ZipWriter::new(out);
+    let plain = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .unix_permissions(0o644);
+    let script = plain.unix_permissions(0o755);
+    for (name, text) in [
+        ("setup.sh", GRADESCOPE_SETUP),
+        ("run_autograder", GRADESCOPE_RUN),
+    ] {
+        zip.start_file(name, script).map_err(|e| fail(&e))?;
+        zip.write_all(text.as_bytes()).map_err(|e| fail(&e))?;
+    }
+    let mut count = 0;
+    for item in BUNDLED {
+        let from = root.join(item);
+        if from.is_dir() {
+            add_tree(&mut zip, &from, item, plain, &mut count).map_err(|e| fail(&e))?;
+        } else if from.is_file() {
+            zip.start_file(item, plain).map_err(|e| fail(&e))?;
+            zip.write_all(&fs::read(&from).map_err(|e| fail(&e))?)
+                .map_err(|e| fail(&e))?;
+            count += 1;
+        }
+    }
+    zip.finish().map_err(|e| fail(&e))?;
+    Ok(format!(
+        "wrote the Gradescope autograder to {} ({count} course files, setup.sh, run_autograder)\n\
+         next: upload it as the assignment's autograder (Ubuntu base image); students upload their checkout or its GitHub repository",
+        file.display()
+    ))
+}
+
+/// Adds the regular files under `dir` to `zip` as `prefix/...`, skipping
+/// build output.
+fn add_tree(
+    zip: &mut zip::ZipWriter<fs::File>,
+    dir: &Path,
+    prefix: &str,
+    options: zip::write::SimpleFileOptions,
+    count: &mut usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut entries: Vec<_> = fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let kind = entry.file_type()?;
+        let inner = format!("{prefix}/{name}");
+        if kind.is_dir() {
+            if name != "target" {
+                add_tree(zip, &entry.path(), &inner, options, count)?;
+            }
+        } else if kind.is_file() {
+            zip.start_file(inner, options)?;
+            zip.write_all(&fs::read(entry.path())?)?;
+            *count += 1;
+        }
+    }
+    Ok(())
+}
 
 /// Top-level sections of the course manifest the student manifest keeps:
 /// the shared package settings, the dependency versions the labs inherit,
@@ -73,6 +174,9 @@ pub fn export_student_from(root: &Path, dir: &Path) -> Result<String, String> {
     }
     fs::write(dir.join(".gitignore"), "/target\n/book/book\n").map_err(io(".gitignore"))?;
     fs::write(dir.join("README.md"), student_readme()).map_err(io("README.md"))?;
+    let workflows = dir.join(".github").join("workflows");
+    fs::create_dir_all(&workflows).map_err(io("the workflow"))?;
+    fs::write(workflows.join("classroom.yml"), CLASSROOM_WORKFLOW).map_err(io("the workflow"))?;
     Ok(format!(
         "wrote the student edition to {}: {} labs, the book, README.md; no solutions, no grader\n\
          next: cd {} && git init && git add . && git commit -m 'Course start', then push it where students clone from",
@@ -177,6 +281,9 @@ hidden checks beyond the visible tests (generated inputs, a real database,
 speed compared with a reference), so passing the visible tests is a good
 sign, not the grade. A lab that does not compile scores zero, with the
 compiler's errors in your report; your other labs are still graded.
+
+If your course uses GitHub Classroom, each push is graded by
+`.github/workflows/classroom.yml`, and the points show in the Actions tab.
 ",
         labs.join("\n")
     )

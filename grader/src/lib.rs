@@ -13,6 +13,7 @@
 //! the suites are written with.
 
 pub mod check;
+pub mod class;
 pub mod cli;
 pub mod db;
 pub mod export;
@@ -43,18 +44,8 @@ pub fn main_with(args: &[String]) -> i32 {
             println!("{}", cli::usage());
             return 0;
         }
-        Ok(Command::ExportStudent(dir)) => {
-            return match export::export_student(&dir) {
-                Ok(done) => {
-                    println!("{done}");
-                    0
-                }
-                Err(e) => {
-                    eprintln!("grader: {e}");
-                    1
-                }
-            };
-        }
+        Ok(Command::ExportStudent(dir)) => return finish(export::export_student(&dir)),
+        Ok(Command::ExportGradescope(file)) => return finish(export::export_gradescope(&file)),
         Ok(Command::Hint { lab, check }) => {
             print!("{}", hints(&lab, check.as_deref()));
             return 0;
@@ -118,12 +109,43 @@ fn run(options: &Options) -> Result<(), String> {
         Target::Labs => grade::grade(Side::Lab, &labs, options.no_perf)?,
         Target::Solutions => grade::grade(Side::Solution, &labs, options.no_perf)?,
         Target::Submission(dir) => submission::grade(dir, &labs, options.no_perf)?,
+        Target::Class { dir, out, jobs } => {
+            let class = class::ClassOptions {
+                dir: dir.clone(),
+                out: out.clone(),
+                jobs: *jobs,
+                no_perf: options.no_perf,
+            };
+            let rows = class::grade_class(&class, &labs)?;
+            print!("{}", class::gradebook(&rows, &labs));
+            println!(
+                "\nwrote {} and each student's report.json, results.json and report.txt under {}",
+                out.join("gradebook.csv").display(),
+                out.display()
+            );
+            return Ok(());
+        }
     };
     print!("{}", report.to_terminal(report::stdout_wants_color()));
     write(options.json.as_deref(), &report.to_json())?;
     write(options.gradescope.as_deref(), &report.to_gradescope())?;
     write(options.junit.as_deref(), &report.to_junit())?;
+    write(options.classroom.as_deref(), &report.to_classroom())?;
     Ok(())
+}
+
+/// Prints what a command did, or its error; the exit status.
+fn finish(done: Result<String, String>) -> i32 {
+    match done {
+        Ok(done) => {
+            println!("{done}");
+            0
+        }
+        Err(e) => {
+            eprintln!("grader: {e}");
+            1
+        }
+    }
 }
 
 fn write(path: Option<&Path>, text: &str) -> Result<(), String> {

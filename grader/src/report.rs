@@ -90,6 +90,33 @@ impl Report {
         serde_json::to_string_pretty(&doc).expect("a report serializes")
     }
 
+    /// A GitHub Classroom runner result: what `autograding-grading-reporter`
+    /// reads (base64-encoded) from a step's `result` output to report points.
+    pub fn to_classroom(&self) -> String {
+        let tests: Vec<_> = self
+            .labs
+            .iter()
+            .flat_map(|lab| lab.checks.iter().map(move |c| (lab, c)))
+            .map(|(lab, c)| {
+                json!({
+                    "name": format!("{}/{}", lab.name, c.name),
+                    "status": if c.status == Status::Passed { "pass" } else { "fail" },
+                    "score": c.score,
+                    "message": details(c),
+                    "line_no": 0,
+                    "execution_time": "0s",
+                })
+            })
+            .collect();
+        let doc = json!({
+            "version": 1,
+            "status": if self.score == self.max_score { "pass" } else { "fail" },
+            "max_score": self.max_score,
+            "tests": tests,
+        });
+        serde_json::to_string(&doc).expect("a report serializes")
+    }
+
     /// A JUnit XML document: a test suite per lab, a test case per check.
     pub fn to_junit(&self) -> String {
         let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -314,6 +341,25 @@ mod tests {
         assert_eq!(v["labs"][0]["checks"][1]["kind"], "property");
         let back: Report = serde_json::from_str(&r.to_json()).unwrap();
         assert_eq!(back, r);
+    }
+
+    #[test]
+    fn classroom_has_its_fields() {
+        let v: serde_json::Value = serde_json::from_str(&sample().to_classroom()).unwrap();
+        assert_eq!(v["version"], 1);
+        assert_eq!(v["status"], "fail");
+        assert_eq!(v["max_score"], 15);
+        let tests = v["tests"].as_array().unwrap();
+        let points: u64 = tests.iter().map(|t| t["score"].as_u64().unwrap()).sum();
+        assert_eq!(points, 5);
+        assert_eq!(tests[0]["status"], "pass");
+        assert_eq!(tests[1]["status"], "fail");
+        assert!(
+            tests[1]["message"]
+                .as_str()
+                .unwrap()
+                .contains("look closer")
+        );
     }
 
     #[test]

@@ -57,14 +57,22 @@ pub fn validate(dir: &Path) -> Result<PathBuf, String> {
     Ok(real)
 }
 
+/// A number for each grading in this process, so submissions graded at
+/// once (`--class`) get scratch copies of their own.
+fn next_run() -> usize {
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Grades the submission at `dir`.
 pub fn grade(dir: &Path, labs: &[&'static Lab], no_perf: bool) -> Result<Report, String> {
     let submission = validate(dir)?;
     let root = course_root();
-    let scratch = root
-        .join("target")
-        .join("grader-submissions")
-        .join(format!("run-{}", std::process::id()));
+    let scratch = root.join("target").join("grader-submissions").join(format!(
+        "run-{}-{}",
+        std::process::id(),
+        next_run()
+    ));
     let _ = fs::remove_dir_all(&scratch);
     let result = grade_in(&submission, &root, &scratch, labs, no_perf);
     let _ = fs::remove_dir_all(&scratch);

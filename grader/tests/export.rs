@@ -1,6 +1,7 @@
-//! `export-student DIR` end to end: the student edition holds the labs and
-//! the book but no answers, builds on its own, and its visible tests fail on
-//! the stubs, each naming what is left to write.
+//! The exports end to end: the student edition holds the labs and the book
+//! but no answers, builds on its own, and its visible tests fail on the
+//! stubs; the Gradescope bundle holds the course and its scripts, and its
+//! `run_autograder` tells the student what went wrong when it cannot grade.
 
 use std::path::Path;
 use std::process::Command;
@@ -55,6 +56,19 @@ fn the_student_edition_builds_and_holds_no_answers() {
     }
     let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
     assert!(readme.contains("## Handing in"), "{readme}");
+    let workflow = std::fs::read_to_string(dir.join(".github/workflows/classroom.yml")).unwrap();
+    for must in [
+        "--submission ../submission --classroom ../classroom.json",
+        "autograding-grading-reporter",
+        "GRADER_RESULTS",
+        "runners: grader",
+    ] {
+        assert!(
+            workflow.contains(must),
+            "{must} missing:
+{workflow}"
+        );
+    }
 
     // Builds on its own; the cache of nested builds keeps this short.
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -98,4 +112,106 @@ fn the_student_edition_builds_and_holds_no_answers() {
     let again = grader().arg("export-student").arg(&dir).output().unwrap();
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
+}
+
+/// Runs the bundle's `run_autograder` in a Gradescope layout under `root`
+/// and returns the results it wrote.
+fn run_autograder(root: &Path) -> serde_json::Value {
+    let out = Command::new("bash")
+        .arg(root.join("source/run_autograder"))
+        .env("AUTOGRADER_ROOT", root)
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = std::fs::read_to_string(root.join("results/results.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn the_gradescope_bundle_holds_the_course_and_reports_what_went_wrong() {
+    let scratch = tempfile::tempdir().unwrap();
+    let bundle = scratch.path().join("autograder.zip");
+    let out = grader()
+        .arg("export-gradescope")
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&bundle).unwrap()).unwrap();
+    let names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
+    for must in [
+        "setup.sh",
+        "run_autograder",
+        "Cargo.lock",
+        "grader/src/lib.rs",
+        "solutions/security/src/lib.rs",
+        "labs/server/src/pipeline.rs",
+    ] {
+        assert!(names.iter().any(|n| n == must), "{must} missing");
+    }
+    assert!(
+        !names.iter().any(|n| n.contains("target/")),
+        "build output in the bundle"
+    );
+    for script in ["setup.sh", "run_autograder"] {
+        let mode = zip.by_name(script).unwrap().unix_mode().unwrap();
+        assert_eq!(mode & 0o777, 0o755, "{script} is executable");
+        let check = Command::new("bash")
+            .arg("-n")
+            .arg(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("templates/gradescope")
+                    .join(script),
+            )
+            .status()
+            .unwrap();
+        assert!(check.success(), "{script} parses");
+    }
+
+    // The Gradescope layout, with the bundle's script and no grader built.
+    let root = scratch.path().join("autograder");
+    std::fs::create_dir_all(root.join("source/target/debug")).unwrap();
+    std::fs::create_dir_all(root.join("submission")).unwrap();
+    let mut script = zip.by_name("run_autograder").unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut script, &mut text).unwrap();
+    std::fs::write(root.join("source/run_autograder"), text).unwrap();
+    let results = run_autograder(&root);
+    assert_eq!(results["score"], 0);
+    assert!(
+        results["output"].as_str().unwrap().contains("not built"),
+        "{results}"
+    );
+
+    // Built, but the student uploaded something that is not a checkout.
+    std::fs::copy(
+        env!("CARGO_BIN_EXE_grader"),
+        root.join("source/target/debug/grader"),
+    )
+    .unwrap();
+    std::fs::write(root.join("submission/main.rs"), "fn main() {}").unwrap();
+    let results = run_autograder(&root);
+    assert_eq!(results["score"], 0);
+    assert!(
+        results["output"]
+            .as_str()
+            .unwrap()
+            .contains("No labs/ folder"),
+        "{results}"
+    );
+
+    let wrong = grader()
+        .arg("export-gradescope")
+        .arg(scratch.path().join("autograder.tar"))
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains(".zip"));
 }

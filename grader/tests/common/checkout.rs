@@ -1,0 +1,39 @@
+//! Submissions made from the reference solutions, edited in place.
+
+use std::path::Path;
+
+/// Replaces `from` with `to` in `labs/LAB/src/FILE`, once; fails if `from`
+/// is not there.
+pub fn mutate(root: &Path, lab: &str, file: &str, from: &str, to: &str) {
+    let path = root.join("labs").join(lab).join("src").join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains(from),
+        "{lab}/{file} no longer contains the code this test edits:\n{from}\nUpdate the test with the solution."
+    );
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// A checkout whose `labs` are the reference solutions.
+pub fn checkout_from_solutions(labs: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let course = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    for lab in labs {
+        let to = dir.path().join("labs").join(lab).join("src");
+        copy(&course.join("solutions").join(lab).join("src"), &to);
+    }
+    dir
+}
+
+/// Copies the tree at `from` to `to`.
+pub fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
