@@ -54,6 +54,13 @@ pub enum Command {
     ExportStudent(PathBuf),
     /// Write a Gradescope autograder zip of this checkout.
     ExportGradescope(PathBuf),
+    /// Re-grade a lab whenever its files change.
+    Watch {
+        /// The lab; `None` watches them all.
+        lab: Option<String>,
+        /// Run the perf checks too.
+        perf: bool,
+    },
     /// Print the hints of a lab's checks, or of one check.
     Hint {
         /// The lab.
@@ -75,6 +82,7 @@ thresholds, each lab in an isolated process.
 
 usage: cargo run -p grader -- [OPTIONS]
        cargo run -p grader -- hint LAB [CHECK]
+       cargo run -p grader -- watch [LAB] [--perf]
        cargo run -p grader -- export-student DIR
        cargo run -p grader -- export-gradescope FILE.zip
 
@@ -95,6 +103,9 @@ options:
   -h, --help                print this help
 
 commands:
+  watch [LAB] [--perf]      re-grade LAB (or whichever lab changed) each time a file in
+                            labs/LAB/src is saved, and show the next check to work on
+                            with its hint; perf checks only with --perf
   hint LAB [CHECK]          the hints of LAB's hidden checks, or of one check:
                             what each check is about, never its answer
   export-student DIR        write the repository students clone into the new folder
@@ -124,6 +135,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
                 _ => Err("export-student needs one folder to write: export-student DIR".into()),
             };
         }
+        Some("watch") => return parse_watch(&args[1..]),
         Some("export-gradescope") => {
             return match &args[1..] {
                 [file] if !file.starts_with('-') => {
@@ -279,6 +291,34 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
     Ok(Command::Grade(options))
 }
 
+/// `watch [LAB] [--perf]`.
+fn parse_watch(args: &[String]) -> Result<Command, String> {
+    let mut lab = None;
+    let mut perf = false;
+    for arg in args {
+        match arg.as_str() {
+            "--perf" => perf = true,
+            other if other.starts_with('-') => {
+                return Err(format!("watch takes a lab and --perf, not `{other}`"));
+            }
+            name => {
+                if lab.is_some() {
+                    return Err("watch takes at most one lab: watch [LAB] [--perf]".into());
+                }
+                if suites::lab(name).is_none() {
+                    let known: Vec<&str> = LABS.iter().map(|l| l.name).collect();
+                    return Err(format!(
+                        "unknown lab `{name}`; the labs are: {}",
+                        known.join(", ")
+                    ));
+                }
+                lab = Some(name.to_owned());
+            }
+        }
+    }
+    Ok(Command::Watch { lab, perf })
+}
+
 /// `hint LAB [CHECK]`.
 fn parse_hint(args: &[String]) -> Result<Command, String> {
     let known = || LABS.iter().map(|l| l.name).collect::<Vec<_>>().join(", ");
@@ -388,7 +428,7 @@ mod tests {
     }
 
     #[test]
-    fn hint_takes_a_lab_and_a_check() {
+    fn hint_and_watch_take_a_lab() {
         assert_eq!(
             parse(&args(&["hint", "security"])).unwrap(),
             Command::Hint {
@@ -403,7 +443,24 @@ mod tests {
                 check: Some("paths_stay_inside_roots".into())
             }
         );
+        assert_eq!(
+            parse(&args(&["watch", "errors", "--perf"])).unwrap(),
+            Command::Watch {
+                lab: Some("errors".into()),
+                perf: true
+            }
+        );
+        assert_eq!(
+            parse(&args(&["watch"])).unwrap(),
+            Command::Watch {
+                lab: None,
+                perf: false
+            }
+        );
         for (line, expected) in [
+            (vec!["watch", "nope"], "unknown lab `nope`"),
+            (vec!["watch", "errors", "design"], "at most one lab"),
+            (vec!["watch", "--fast"], "not `--fast`"),
             (vec!["hint"], "hint needs a lab"),
             (vec!["hint", "nope"], "unknown lab `nope`"),
             (vec!["hint", "security", "nope"], "its checks are: "),

@@ -24,6 +24,7 @@ pub mod prop;
 pub mod report;
 pub mod submission;
 pub mod suites;
+pub mod watch;
 
 use std::path::Path;
 
@@ -46,6 +47,12 @@ pub fn main_with(args: &[String]) -> i32 {
         }
         Ok(Command::ExportStudent(dir)) => return finish(export::export_student(&dir)),
         Ok(Command::ExportGradescope(file)) => return finish(export::export_gradescope(&file)),
+        Ok(Command::Watch { lab, perf }) => {
+            let rounds = std::env::var("GRADER_WATCH_ROUNDS")
+                .ok()
+                .and_then(|n| n.parse().ok());
+            return finish(watch::watch(lab.as_deref(), !perf, rounds).map(|()| String::new()));
+        }
         Ok(Command::Hint { lab, check }) => {
             print!("{}", hints(&lab, check.as_deref()));
             return 0;

@@ -175,6 +175,43 @@ impl Report {
         xml
     }
 
+    /// What to work on next, for `grader watch`: each lab's points and how
+    /// many checks pass, then the first check that does not, with its
+    /// message, its minimal failing input and its hint.
+    pub fn next_step(&self) -> String {
+        let mut out = String::new();
+        for lab in &self.labs {
+            let passed = lab
+                .checks
+                .iter()
+                .filter(|c| c.status == Status::Passed)
+                .count();
+            let _ = writeln!(
+                out,
+                "lab {}: {}/{} points, {passed} of {} checks pass",
+                lab.name,
+                lab.score,
+                lab.max_score,
+                lab.checks.len()
+            );
+        }
+        let next = self
+            .labs
+            .iter()
+            .flat_map(|lab| lab.checks.iter().map(move |c| (lab.name.as_str(), c)))
+            .find(|(_, c)| !matches!(c.status, Status::Passed | Status::Skipped));
+        match next {
+            Some((lab, c)) => {
+                let _ = writeln!(out, "\nnext: {lab}/{} [{}]", c.name, c.status.as_str());
+                for line in details(c).lines() {
+                    let _ = writeln!(out, "  {line}");
+                }
+            }
+            None => out.push_str("\nevery check that ran passes\n"),
+        }
+        out
+    }
+
     /// The terminal scoreboard; `color` adds ANSI colours.
     pub fn to_terminal(&self, color: bool) -> String {
         let paint = |code: &str, text: &str| {
@@ -341,6 +378,18 @@ mod tests {
         assert_eq!(v["labs"][0]["checks"][1]["kind"], "property");
         let back: Report = serde_json::from_str(&r.to_json()).unwrap();
         assert_eq!(back, r);
+    }
+
+    #[test]
+    fn the_next_step_is_the_first_failing_check() {
+        let text = sample().next_step();
+        assert!(
+            text.contains("lab security: 5/15 points, 1 of 3 checks pass"),
+            "{text}"
+        );
+        assert!(text.contains("next: security/b [failed]"), "{text}");
+        assert!(text.contains("hint: look closer"), "{text}");
+        assert!(!text.contains("security/c"), "a skip is not next: {text}");
     }
 
     #[test]

@@ -344,7 +344,7 @@ fn missing_lab(lab: &LabReport, why: &str, hint: Option<String>) -> LabReport {
 }
 
 /// The compiler's first errors, enough to act on.
-fn first_errors(stderr: &str) -> String {
+pub(crate) fn first_errors(stderr: &str) -> String {
     let lines: Vec<&str> = stderr
         .lines()
         .filter(|l| l.contains("error") || l.contains("-->"))
