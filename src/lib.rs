@@ -3,7 +3,8 @@
 //!
 //! The checks themselves live in `tests/`: `course.rs` grades the
 //! solutions and the stubs, `book.rs` builds the book and resolves every
-//! include. Run them with `cargo test` at the root.
+//! include, `browser.rs` opens every page in headless Chromium. Run them
+//! with `cargo test` at the root.
 
 use std::path::{Path, PathBuf};
 
