@@ -517,29 +517,22 @@ impl Progress {
         if self.bar {
             let width = 30;
             let filled = width * done / self.total.max(1);
-            let _ = write!(
-                err,
-                "\r\x1b[2K[{}{}] {done}/{} graded, {running} running, {}",
+            let bar = format!(
+                "[{}{}] {done}/{} graded, {running} running, {}",
                 "#".repeat(filled),
                 "-".repeat(width - filled),
                 self.total,
                 self.left(done)
             );
+            // A finished submission gets a line of its own above the bar.
             if let Some(row) = row {
-                let _ = write!(
+                let _ = writeln!(
                     err,
-                    "\r\x1b[2K{}: {}/{} ({})\n",
+                    "\r\x1b[2K{}: {}/{} ({})",
                     row.student, row.total, row.max, row.status
                 );
-                let _ = write!(
-                    err,
-                    "[{}{}] {done}/{} graded, {running} running, {}",
-                    "#".repeat(filled),
-                    "-".repeat(width - filled),
-                    self.total,
-                    self.left(done)
-                );
             }
+            let _ = write!(err, "\r\x1b[2K{bar}");
         } else if let Some(row) = row {
             let _ = writeln!(
                 err,

@@ -17,7 +17,7 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use crate::submission::course_root;
+use crate::submission::{Budget, copy_tree, course_root};
 use crate::suites::LABS;
 
 /// The GitHub Classroom workflow of the student edition.
@@ -162,10 +162,18 @@ pub fn export_student_from(root: &Path, dir: &Path) -> Result<String, String> {
     for lab in LABS {
         let from = root.join("labs").join(lab.name);
         let to = dir.join("labs").join(lab.name);
-        copy_tree(&from, &to).map_err(io("the labs"))?;
+        copy_tree(&from, &to, &mut Budget::unlimited()).map_err(io("the labs"))?;
         fs::write(to.join("HINTS.md"), hints_page(lab.name)).map_err(io("the hints"))?;
     }
-    copy_tree(&root.join("book"), &dir.join("book")).map_err(io("the book"))?;
+    // The book's sources, not a build of it that may sit in book/book.
+    fs::create_dir_all(dir.join("book")).map_err(io("the book"))?;
+    fs::copy(root.join("book/book.toml"), dir.join("book/book.toml")).map_err(io("the book"))?;
+    copy_tree(
+        &root.join("book/src"),
+        &dir.join("book/src"),
+        &mut Budget::unlimited(),
+    )
+    .map_err(io("the book"))?;
     let manifest = fs::read_to_string(root.join("Cargo.toml"))
         .map_err(|e| format!("cannot read the course's Cargo.toml: {e}"))?;
     fs::write(dir.join("Cargo.toml"), student_manifest(&manifest)).map_err(io("Cargo.toml"))?;
@@ -302,26 +310,6 @@ fn contains(dir: &Path, needle: &str) -> std::io::Result<bool> {
         }
     }
     Ok(false)
-}
-
-/// Copies a tree of regular files, skipping build output (`target/`, the
-/// built book) and symlinks.
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    fs::create_dir_all(to)?;
-    for entry in fs::read_dir(from)? {
-        let entry = entry?;
-        let kind = entry.file_type()?;
-        let name = entry.file_name();
-        if kind.is_dir() {
-            if name == "target" || (name == "book" && from.file_name() == Some("book".as_ref())) {
-                continue;
-            }
-            copy_tree(&entry.path(), &to.join(&name))?;
-        } else if kind.is_file() {
-            fs::copy(entry.path(), to.join(&name))?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

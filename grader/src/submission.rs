@@ -358,7 +358,7 @@ pub(crate) fn first_errors(stderr: &str) -> String {
 }
 
 /// Caps what a submission can make the grader copy.
-struct Budget {
+pub(crate) struct Budget {
     bytes: u64,
     files: usize,
 }
@@ -371,7 +371,8 @@ impl Budget {
         }
     }
 
-    fn unlimited() -> Self {
+    /// No cap: for the course's own files.
+    pub(crate) fn unlimited() -> Self {
         Self {
             bytes: u64::MAX,
             files: usize::MAX,
@@ -381,7 +382,7 @@ impl Budget {
 
 /// Copies regular files and directories; symlinks are skipped, so a
 /// submission cannot make the grader read outside it. `target/` is skipped.
-fn copy_tree(from: &Path, to: &Path, budget: &mut Budget) -> std::io::Result<()> {
+pub(crate) fn copy_tree(from: &Path, to: &Path, budget: &mut Budget) -> std::io::Result<()> {
     let meta = fs::symlink_metadata(from)?;
     if meta.is_dir() {
         fs::create_dir_all(to)?;
