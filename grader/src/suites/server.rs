@@ -1282,23 +1282,20 @@ mod tests {
 
     #[test]
     fn the_reference_passes_the_in_process_checks() {
-        for check in suite::<Reference>().into_iter().filter(|c| {
-            matches!(
-                c.name,
-                "tail_matches_a_model"
-                    | "tail_reads_only_the_end"
-                    | "rows_are_capped_with_a_note"
-                    | "bearer_tokens_are_checked"
-                    | "pipeline_runs_every_step_in_order"
-            )
-        }) {
-            let outcome = (check.run)();
-            assert_eq!(
-                outcome.status,
-                crate::check::Status::Passed,
-                "{}: {outcome:?}",
-                check.name
-            );
-        }
+        crate::suites::assert_all_pass(
+            suite::<Reference>()
+                .into_iter()
+                .filter(|c| {
+                    matches!(
+                        c.name,
+                        "tail_matches_a_model"
+                            | "tail_reads_only_the_end"
+                            | "rows_are_capped_with_a_note"
+                            | "bearer_tokens_are_checked"
+                            | "pipeline_runs_every_step_in_order"
+                    )
+                })
+                .collect(),
+        );
     }
 }
