@@ -73,7 +73,7 @@ struct Entry {
 /// Grades every submission in `options.dir`, writes the gradebook and the
 /// reports, and returns the rows, sorted by student.
 pub fn grade_class(options: &ClassOptions, labs: &[&'static Lab]) -> Result<Vec<Row>, String> {
-    let entries = list(&options.dir)?;
+    let entries = list(&options.dir, &options.out)?;
     if entries.is_empty() {
         return Err(format!(
             "--class {}: no submissions in it; put one folder or archive per student there",
@@ -85,14 +85,8 @@ pub fn grade_class(options: &ClassOptions, labs: &[&'static Lab]) -> Result<Vec<
     let work = options.out.join(".work");
     let _ = fs::remove_dir_all(&work);
 
-    let queue = Mutex::new(
-        entries
-            .iter()
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect::<Vec<_>>(),
-    );
+    // Popped from the end: reversed, the students are taken in order.
+    let queue = Mutex::new(entries.iter().rev().collect::<Vec<_>>());
     let rows = Mutex::new(Vec::new());
     let progress = Progress::new(entries.len());
     std::thread::scope(|scope| {
@@ -132,8 +126,10 @@ pub fn grade_class(options: &ClassOptions, labs: &[&'static Lab]) -> Result<Vec<
     Ok(rows)
 }
 
-/// The submissions in `dir`, by student name.
-fn list(dir: &Path) -> Result<Vec<Entry>, String> {
+/// The submissions in `dir`, by student name; `out`, when it lies inside
+/// `dir`, is not one.
+fn list(dir: &Path, out: &Path) -> Result<Vec<Entry>, String> {
+    let out = out.canonicalize().ok();
     let read = fs::read_dir(dir).map_err(|e| {
         format!(
             "--class {}: cannot read it ({e}); give the folder that holds one submission per student",
@@ -144,7 +140,7 @@ fn list(dir: &Path) -> Result<Vec<Entry>, String> {
     for item in read {
         let item = item.map_err(|e| format!("--class {}: {e}", dir.display()))?;
         let name = item.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') {
+        if name.starts_with('.') || out.as_deref() == item.path().canonicalize().ok().as_deref() {
             continue;
         }
         let student = student_name(&name);
@@ -570,6 +566,18 @@ mod tests {
         assert_eq!(student_name("carol.zip"), "carol");
         assert_eq!(student_name("dan.tgz"), "dan");
         assert_eq!(student_name(".zip"), ".zip");
+    }
+
+    #[test]
+    fn the_output_folder_and_hidden_files_are_not_submissions() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["alice", "grades", ".git"] {
+            fs::create_dir(dir.path().join(name)).unwrap();
+        }
+        fs::write(dir.path().join("bob.zip"), "").unwrap();
+        let entries = list(dir.path(), &dir.path().join("grades")).unwrap();
+        let names: Vec<&str> = entries.iter().map(|e| e.student.as_str()).collect();
+        assert_eq!(names, ["alice", "bob"]);
     }
 
     #[test]
