@@ -131,6 +131,21 @@ fn the_stubs_fail_their_visible_tests_with_not_implemented() {
 }
 
 #[test]
+fn the_stubs_are_carved_from_the_references() {
+    let grader = grader_binary().unwrap_or_else(|e| panic!("{e}"));
+    let out = Command::new(grader)
+        .args(["carve", "--check"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "a committed stub is not what the carve writes:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn every_lab_has_a_brief_a_solution_and_a_book_page() {
     let summary = std::fs::read_to_string(root().join("book/src/SUMMARY.md")).unwrap();
     for lab in labs() {

@@ -68,6 +68,14 @@ pub enum Command {
         /// One check of it; `None` for all of them.
         check: Option<String>,
     },
+    /// Write each lab's stub from its reference (`carve`), or only check
+    /// that the committed stubs are what the carve writes (`carve --check`).
+    Carve {
+        /// Check instead of writing.
+        check: bool,
+        /// The labs; empty means all.
+        labs: Vec<String>,
+    },
     /// Print the usage.
     Help,
 }
@@ -85,6 +93,7 @@ usage: cargo run -p grader -- [OPTIONS]
        cargo run -p grader -- watch [LAB] [--perf]
        cargo run -p grader -- export-student DIR
        cargo run -p grader -- export-gradescope FILE.zip
+       cargo run -p grader -- carve [--check] [LAB...]
 
 options:
   --target labs|solutions   grade this checkout's labs (default) or the reference solutions
@@ -114,6 +123,9 @@ commands:
   export-gradescope FILE.zip
                             write a Gradescope autograder: setup.sh, run_autograder
                             and this course
+  carve [--check] [LAB...]  write labs/LAB/src from the reference solutions/LAB/src (the
+                            stub is cut out of the reference at its LAB markers); with
+                            --check, only say which committed stubs differ
 
 environment:
   DATABASE_URL              the PostgreSQL for database checks (else Docker, else they are skipped)
@@ -136,6 +148,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
             };
         }
         Some("watch") => return parse_watch(&args[1..]),
+        Some("carve") => return parse_carve(&args[1..]),
         Some("export-gradescope") => {
             return match &args[1..] {
                 [file] if !file.starts_with('-') => {
@@ -317,6 +330,31 @@ fn parse_watch(args: &[String]) -> Result<Command, String> {
         }
     }
     Ok(Command::Watch { lab, perf })
+}
+
+/// `carve [--check] [LAB...]`.
+fn parse_carve(args: &[String]) -> Result<Command, String> {
+    let mut check = false;
+    let mut labs = Vec::new();
+    for arg in args {
+        match arg.as_str() {
+            "--check" => check = true,
+            other if other.starts_with('-') => {
+                return Err(format!("carve takes labs and --check, not `{other}`"));
+            }
+            name => {
+                if suites::lab(name).is_none() {
+                    let known: Vec<&str> = LABS.iter().map(|l| l.name).collect();
+                    return Err(format!(
+                        "unknown lab `{name}`; the labs are: {}",
+                        known.join(", ")
+                    ));
+                }
+                labs.push(name.to_owned());
+            }
+        }
+    }
+    Ok(Command::Carve { check, labs })
 }
 
 /// `hint LAB [CHECK]`.

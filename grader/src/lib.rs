@@ -12,6 +12,7 @@
 //! checkout; [`db`] finds a database; [`prop`] and [`perf`] are the tools
 //! the suites are written with.
 
+pub mod carve;
 pub mod check;
 pub mod class;
 pub mod cli;
@@ -41,6 +42,7 @@ pub fn main_with(args: &[String]) -> i32 {
     }
     let options = match cli::parse(args) {
         Ok(Command::Grade(options)) => options,
+        Ok(Command::Carve { check, labs }) => return carve_labs(check, &labs),
         Ok(Command::Help) => {
             println!("{}", cli::usage());
             return 0;
@@ -139,6 +141,52 @@ fn run(options: &Options) -> Result<(), String> {
     write(options.junit.as_deref(), &report.to_junit())?;
     write(options.classroom.as_deref(), &report.to_classroom())?;
     Ok(())
+}
+
+/// `carve`: writes (or checks) each lab's stub from its reference.
+fn carve_labs(check: bool, labs: &[String]) -> i32 {
+    let root = submission::course_root();
+    let names: Vec<&str> = if labs.is_empty() {
+        LABS.iter().map(|l| l.name).collect()
+    } else {
+        labs.iter().map(String::as_str).collect()
+    };
+    let mut drifted = 0;
+    for lab in names {
+        let found = if check {
+            carve::drift(&root, lab)
+        } else {
+            carve::write(&root, lab)
+        };
+        match found {
+            Ok(changes) => {
+                for change in &changes {
+                    println!("{change}");
+                }
+                drifted += changes.len();
+            }
+            Err(e) => {
+                eprintln!("grader: carve {lab}: {e}");
+                return 1;
+            }
+        }
+    }
+    match (check, drifted) {
+        (_, 0) => {
+            println!("every stub is what the carve writes");
+            0
+        }
+        (true, n) => {
+            eprintln!(
+                "grader: {n} stub file(s) differ from their reference: edit solutions/LAB/src (the one source), then run `cargo run -p grader -- carve` to rewrite labs/LAB/src"
+            );
+            1
+        }
+        (false, n) => {
+            println!("carved: {n} stub file(s) written");
+            0
+        }
+    }
 }
 
 /// Prints what a command did, or its error; the exit status.

@@ -14,6 +14,7 @@ use std::time::Duration;
 use errors::ToolError;
 use errors::timeout::with_timeout;
 
+// ANCHOR: types
 /// The smaller tools a health check is made of.
 pub trait HealthSources: Sync {
     /// Reads the logs and summarises what went wrong.
@@ -59,10 +60,18 @@ pub struct HealthReport {
     /// The sections, in their fixed order.
     pub sections: Vec<Section>,
 }
+// ANCHOR_END: types
 
+// ANCHOR: health_report
 /// Runs the health check: logs and metrics at the same time, then the
 /// suggestion, each step under `step_timeout`.
 pub async fn health_report(sources: &impl HealthSources, step_timeout: Duration) -> HealthReport {
+    // LAB: todo("health_report")
+    // TODO: Run `analyze_logs` and `metrics` at the same time (`tokio::join!`), each under
+    //       `with_timeout` from lab 2 with `step_timeout`.
+    // TODO: Then run `suggest` (also under the timeout) with the outputs that succeeded.
+    // TODO: Build the sections Logs, Metrics, Suggestions in that order; a failed step's body is
+    //       `Err(error.to_string())`. Healthy only if all three succeeded.
     let (logs, metrics) = tokio::join!(
         with_timeout("analyze_logs", step_timeout, sources.analyze_logs()),
         with_timeout("metrics", step_timeout, sources.metrics()),
@@ -84,7 +93,11 @@ pub async fn health_report(sources: &impl HealthSources, step_timeout: Duration)
         Status::Degraded
     };
     HealthReport { status, sections }
+    // LAB: end
 }
+// LAB: stub
+// // ANCHOR_END: health_report
+// LAB: solution
 
 fn section(title: &'static str, result: Result<String, ToolError>) -> Section {
     Section {
@@ -92,13 +105,19 @@ fn section(title: &'static str, result: Result<String, ToolError>) -> Section {
         body: result.map_err(|e| e.to_string()),
     }
 }
+// LAB: end
 
 impl HealthReport {
+    // ANCHOR: to_markdown
     /// The report as Markdown: a `# Health report` heading, a
     /// `Status: **healthy**` (or `**degraded**`) line, then one `## Title`
     /// section each, in order; an unavailable section reads
     /// `_Unavailable: REASON_`.
     pub fn to_markdown(&self) -> String {
+        // LAB: todo("HealthReport::to_markdown")
+        // TODO: `# Health report`, a blank line, `Status: **healthy**` or `**degraded**`; then for
+        //       each section a blank line, `## Title`, a blank line, its text (or `_Unavailable:
+        //       REASON_`).
         let status = match self.status {
             Status::Healthy => "healthy",
             Status::Degraded => "degraded",
@@ -112,5 +131,7 @@ impl HealthReport {
             let _ = write!(out, "\n## {}\n\n{}\n", section.title, body.trim_end());
         }
         out
+        // LAB: end
     }
+    // ANCHOR_END: to_markdown
 }

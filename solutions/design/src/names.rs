@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+// ANCHOR: types
 /// The longest tool name accepted, in characters.
 pub const MAX_NAME_LEN: usize = 128;
 
@@ -34,10 +35,17 @@ impl fmt::Display for NameError {
 }
 
 impl std::error::Error for NameError {}
+// ANCHOR_END: types
 
+// ANCHOR: check_tool_name
 /// Checks `name` against the rules MCP clients rely on: 1 to
 /// [`MAX_NAME_LEN`] characters, each an ASCII letter, digit, `_`, `-` or `.`.
 pub fn check_tool_name(name: &str) -> Result<(), NameError> {
+    // LAB: todo("check_tool_name")
+    // TODO: Empty: `NameError::Empty`. A character other than ASCII letters, digits, `_`, `-`, `.`:
+    //       `InvalidChar` with the first such character.
+    // TODO: Longer than MAX_NAME_LEN characters (count chars, not bytes): `TooLong` with the
+    //       length.
     if name.is_empty() {
         return Err(NameError::Empty);
     }
@@ -52,4 +60,6 @@ pub fn check_tool_name(name: &str) -> Result<(), NameError> {
         return Err(NameError::TooLong(len));
     }
     Ok(())
+    // LAB: end
 }
+// ANCHOR_END: check_tool_name

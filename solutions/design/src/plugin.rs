@@ -9,6 +9,7 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+// ANCHOR: trait
 /// A tool the server can offer. Its arguments are a Rust type: the input
 /// schema the client sees is derived from it, and `execute` receives it
 /// already checked and parsed.
@@ -26,6 +27,7 @@ pub trait ToolPlugin: Send + Sync + 'static {
     /// Runs the tool on checked arguments.
     fn execute(&self, args: Self::Args) -> impl Future<Output = Result<String, ToolError>> + Send;
 }
+// ANCHOR_END: trait
 
 /// A future returned by an erased plugin.
 pub type ToolFuture = Pin<Box<dyn Future<Output = Result<String, ToolError>> + Send>>;

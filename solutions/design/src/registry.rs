@@ -11,6 +11,7 @@ use crate::names::{NameError, check_tool_name};
 use crate::plugin::{ErasedPlugin, ToolPlugin};
 use crate::schema::validate;
 
+// ANCHOR: types
 /// Why a plugin could not be registered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RegisterError {
@@ -56,11 +57,16 @@ impl PluginRegistry {
         self.plugins.get(name).map(|p| &p.schema)
     }
 }
+// ANCHOR_END: types
 
 impl PluginRegistry {
+    // ANCHOR: register
     /// Adds `plugin`, refusing a name MCP clients cannot use and a name
     /// already taken (the first registration stays).
     pub fn register<P: ToolPlugin>(&mut self, plugin: P) -> Result<(), RegisterError> {
+        // LAB: todo("PluginRegistry::register")
+        // TODO: Check the name with `check_tool_name` (`RegisterError::InvalidName`), refuse a name
+        //       already taken (`Duplicate`), then store `ErasedPlugin::new(plugin)`.
         let name = plugin.name().to_owned();
         check_tool_name(&name).map_err(|why| RegisterError::InvalidName(name.clone(), why))?;
         if self.plugins.contains_key(&name) {
@@ -68,12 +74,20 @@ impl PluginRegistry {
         }
         self.plugins.insert(name, ErasedPlugin::new(plugin));
         Ok(())
+        // LAB: end
     }
+    // ANCHOR_END: register
 
+    // ANCHOR: execute
     /// Runs tool `name` on `args`: an unknown tool is `NOT_FOUND`,
     /// arguments that do not match the tool's schema are `VALIDATION`
     /// naming the field, and only then does the plugin run.
     pub async fn execute(&self, name: &str, args: Value) -> Result<String, ToolError> {
+        // LAB: todo("PluginRegistry::execute")
+        // TODO: Unknown tool: a NOT_FOUND `ToolError` that lists the registered names.
+        // TODO: Check `args` against the plugin's schema with `validate`; a mismatch is a
+        //       VALIDATION error whose message is the `ArgError` (it names the field).
+        // TODO: Only then call `(plugin.call)(args).await`.
         let plugin = self.plugins.get(name).ok_or_else(|| {
             ToolError::new(
                 ErrorCode::NotFound,
@@ -86,11 +100,17 @@ impl PluginRegistry {
         validate(&plugin.schema, &args)
             .map_err(|e| ToolError::new(ErrorCode::Validation, e.to_string()))?;
         (plugin.call)(args).await
+        // LAB: end
     }
+    // ANCHOR_END: execute
 
+    // ANCHOR: tools
     /// The tool list an MCP server serves: one `Tool` per plugin, in name
     /// order, with its description and input schema.
     pub fn tools(&self) -> Vec<rmcp::model::Tool> {
+        // LAB: todo("PluginRegistry::tools")
+        // TODO: One `rmcp::model::Tool::new(name, description, schema)` per plugin, in name order;
+        //       the schema is the plugin's JSON object.
         self.plugins
             .values()
             .map(|p| {
@@ -101,5 +121,7 @@ impl PluginRegistry {
                 rmcp::model::Tool::new(p.name.clone(), p.description.clone(), Arc::new(schema))
             })
             .collect()
+        // LAB: end
     }
+    // ANCHOR_END: tools
 }

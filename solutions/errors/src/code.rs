@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+// ANCHOR: codes
 /// What kind of failure a tool error reports.
 ///
 /// The set is small on purpose: a model cannot act on fifty codes, but it
@@ -23,6 +24,7 @@ pub enum ErrorCode {
     /// A bug or an unexpected failure inside the server.
     Internal,
 }
+// ANCHOR_END: codes
 
 impl ErrorCode {
     /// Every code, in declaration order.
@@ -57,13 +59,18 @@ impl fmt::Display for ErrorCode {
 }
 
 impl ErrorCode {
+    // ANCHOR: is_retryable
     /// Whether the same call may succeed if tried again later: true for
     /// `Timeout`, `RateLimited` and `Unavailable`, the transient failures.
     /// Everything else fails the same way on every try.
     pub fn is_retryable(self) -> bool {
+        // LAB: todo("ErrorCode::is_retryable")
+        // TODO: True exactly for the transient codes: Timeout, RateLimited, Unavailable.
         matches!(
             self,
             ErrorCode::Timeout | ErrorCode::RateLimited | ErrorCode::Unavailable
         )
+        // LAB: end
     }
+    // ANCHOR_END: is_retryable
 }

@@ -16,10 +16,16 @@ use serde_json::json;
 use crate::code::ErrorCode;
 use crate::tool_error::ToolError;
 
+// ANCHOR: conversions
 /// I/O errors by kind. The message names the kind only: an I/O error's own
 /// text often holds a server path, so it goes to the log.
 impl From<io::Error> for ToolError {
     fn from(e: io::Error) -> Self {
+        // LAB: todo("From<io::Error> for ToolError")
+        // TODO: Map by `e.kind()`: NotFound, PermissionDenied, TimedOut, the connection kinds
+        //       (Unavailable), InvalidInput/InvalidData (Validation); anything else is internal.
+        // TODO: The message names the kind only; the error text (it may hold a server path) goes to
+        //       `log_detail`.
         use io::ErrorKind::*;
         let (code, message) = match e.kind() {
             NotFound => (ErrorCode::NotFound, "the file or resource was not found"),
@@ -41,13 +47,17 @@ impl From<io::Error> for ToolError {
             _ => return ToolError::internal(format!("I/O error: {e}")),
         };
         ToolError::new(code, message).with_log_detail(format!("I/O error: {e}"))
+        // LAB: end
     }
 }
 
 /// A refused query is about the model's own SQL: the reason is safe to show.
 impl From<SqlRejection> for ToolError {
     fn from(e: SqlRejection) -> Self {
+        // LAB: todo("From<SqlRejection> for ToolError")
+        // TODO: VALIDATION, with the rejection as the message: it is about the model's own SQL.
         ToolError::new(ErrorCode::Validation, e.to_string())
+        // LAB: end
     }
 }
 
@@ -55,6 +65,11 @@ impl From<SqlRejection> for ToolError {
 /// (server paths) is not.
 impl From<PathError> for ToolError {
     fn from(e: PathError) -> Self {
+        // LAB: todo("From<PathError> for ToolError")
+        // TODO: The request's faults by variant (Validation, NotFound, PermissionDenied), with the
+        //       error as the message.
+        // TODO: The policy's own faults (no roots, a bad root, I/O) are internal: they hold server
+        //       paths.
         let code = match &e {
             PathError::Empty | PathError::ContainsNul => ErrorCode::Validation,
             PathError::NotFound(_) => ErrorCode::NotFound,
@@ -67,29 +82,40 @@ impl From<PathError> for ToolError {
             | PathError::Io { .. } => return ToolError::internal(format!("path policy: {e}")),
         };
         ToolError::new(code, e.to_string())
+        // LAB: end
     }
 }
 
 /// A denied call: the caller may not do this.
 impl From<AccessDenied> for ToolError {
     fn from(e: AccessDenied) -> Self {
+        // LAB: todo("From<AccessDenied> for ToolError")
+        // TODO: PERMISSION_DENIED, with the denial as the message.
         ToolError::new(ErrorCode::PermissionDenied, e.to_string())
+        // LAB: end
     }
 }
 
 /// A rate-limited call, with when to try again as a detail.
 impl From<RateLimited> for ToolError {
     fn from(e: RateLimited) -> Self {
+        // LAB: todo("From<RateLimited> for ToolError")
+        // TODO: RATE_LIMITED, with details `{"retry_after_ms": N}`, N rounded up to a whole
+        //       millisecond.
         let ms = e.retry_after.as_nanos().div_ceil(1_000_000);
         ToolError::new(ErrorCode::RateLimited, e.to_string())
             .with_details(json!({ "retry_after_ms": ms }))
+        // LAB: end
     }
 }
 
 /// A deadline that passed.
 impl From<tokio::time::error::Elapsed> for ToolError {
     fn from(_: tokio::time::error::Elapsed) -> Self {
+        // LAB: todo("From<Elapsed> for ToolError")
+        // TODO: TIMEOUT.
         ToolError::new(ErrorCode::Timeout, "the operation did not finish in time")
+        // LAB: end
     }
 }
 
@@ -97,6 +123,12 @@ impl From<tokio::time::error::Elapsed> for ToolError {
 /// for the driver's own.
 impl From<sqlx::Error> for ToolError {
     fn from(e: sqlx::Error) -> Self {
+        // LAB: todo("From<sqlx::Error> for ToolError")
+        // TODO: Server errors by SQLSTATE (`db.code()`): 25006 and 42501 PERMISSION_DENIED, 57014
+        //       TIMEOUT, 40001/40P01/57P03 and classes 08 and 53 UNAVAILABLE, classes 42 and 22
+        //       VALIDATION; other states internal.
+        // TODO: Driver errors: RowNotFound NOT_FOUND; PoolTimedOut, PoolClosed and Io UNAVAILABLE;
+        //       anything else internal. Keep the full error in `log_detail`.
         let detail = format!("database error: {e}");
         match &e {
             sqlx::Error::Database(db) => {
@@ -142,5 +174,7 @@ impl From<sqlx::Error> for ToolError {
             }
             _ => ToolError::internal(detail),
         }
+        // LAB: end
     }
 }
+// ANCHOR_END: conversions

@@ -1,4 +1,14 @@
+// LAB: stub
+// //! Lab 2: error handling for an MCP server.
+// //!
+// //! Fill in every `todo!()`; the `// TODO:` notes beside each say what is
+// //! asked. The types around them are given: keep their names and shapes,
+// //! the tests and the grader use them. Run `cargo test -p lab-errors` for
+// //! the visible tests and `cargo run -p grader -- --lab errors` for the
+// //! full grade. The brief is in `labs/errors/README.md`.
+// LAB: solution
 //! Reference solution of lab 2: error handling for an MCP server.
+// LAB: end
 //!
 //! A tool fails in many ways: bad input, a missing file, a refused query,
 //! a slow database, a bug. The model on the other side can only act on
@@ -13,6 +23,12 @@
 //!   deadline;
 //! - [`timeout`]: a deadline on a call, with the late work cancelled.
 
+// LAB: stub
+// // The stubs leave their parameters and the imports they will need unused
+// // until you write the bodies; these allows keep the build quiet meanwhile.
+// #![allow(unused_variables, unused_imports, dead_code, unused_mut)]
+//
+// LAB: end
 pub mod code;
 pub mod convert;
 pub mod retry;

@@ -14,6 +14,7 @@ use tokio::time::Instant;
 
 use crate::tool_error::ToolError;
 
+// ANCHOR: types
 /// Uniform random numbers in `[0, 1)`, for jitter.
 pub trait RandomSource {
     /// The next number, at least 0 and below 1.
@@ -89,13 +90,20 @@ impl From<RetryError> for ToolError {
         e.last
     }
 }
+// ANCHOR_END: types
 
 impl RetryPolicy {
+    // ANCHOR: backoff
     /// The wait before retry number `retry` (1 for the first retry), with
     /// `unit` the random number drawn for it: the full delay
     /// `min(max_delay, base_delay * 2^(retry - 1))`, less a random part of
     /// it, `full * (1 - jitter * unit)`.
     pub fn backoff(&self, retry: u32, unit: f64) -> Duration {
+        // LAB: todo("RetryPolicy::backoff")
+        // TODO: The full delay is `base_delay * 2^(retry - 1)`, capped at `max_delay`; mind
+        //       overflow for large `retry`.
+        // TODO: Take off `jitter * unit` of it (clamp both to [0, 1]): `full.mul_f64(1.0 - jitter *
+        //       unit)`.
         let factor = 2u32.checked_pow(retry.saturating_sub(1));
         let full = factor
             .and_then(|f| self.base_delay.checked_mul(f))
@@ -103,9 +111,12 @@ impl RetryPolicy {
         let jitter = self.jitter.clamp(0.0, 1.0);
         let unit = unit.clamp(0.0, 1.0);
         full.mul_f64(1.0 - jitter * unit)
+        // LAB: end
     }
+    // ANCHOR_END: backoff
 }
 
+// ANCHOR: retry
 /// Runs `operation` until it succeeds, fails with an error that is not
 /// retryable, runs out of attempts, or the next wait would end past the
 /// deadline. `operation` gets the attempt number, from 1.
@@ -120,6 +131,13 @@ where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Result<T, ToolError>>,
 {
+    // LAB: todo("retry")
+    // TODO: Make at least one attempt, at most `max_attempts`; stop at once on an error that is not
+    //       retryable.
+    // TODO: Before each retry draw one random number, compute the wait with `backoff`, and stop
+    //       (returning the last error) if the wait would end past the deadline, counted from the
+    //       first attempt with `tokio::time::Instant`.
+    // TODO: Sleep with `tokio::time::sleep`, so tests on a paused clock are exact.
     let attempts = policy.max_attempts.max(1);
     let start = Instant::now();
     let mut attempt = 1;
@@ -146,4 +164,6 @@ where
         tokio::time::sleep(wait).await;
         attempt += 1;
     }
+    // LAB: end
 }
+// ANCHOR_END: retry

@@ -14,6 +14,7 @@ use serde_json::json;
 use crate::code::ErrorCode;
 use crate::tool_error::ToolError;
 
+// ANCHOR: with_timeout
 /// Runs `work` for at most `limit`. On time, its own result; late, a
 /// `TIMEOUT` error naming `tool` and the limit (details `tool` and
 /// `limit_ms`), with `work` dropped at the deadline.
@@ -21,6 +22,11 @@ pub async fn with_timeout<T, Fut>(tool: &str, limit: Duration, work: Fut) -> Res
 where
     Fut: Future<Output = Result<T, ToolError>>,
 {
+    // LAB: todo("with_timeout")
+    // TODO: Use `tokio::time::timeout`: it drops `work` when the limit passes, which cancels it. Do
+    //       not spawn the work.
+    // TODO: Late: a TIMEOUT error whose message names the tool and the limit in ms, with details
+    //       `{"tool": ..., "limit_ms": ...}`.
     match tokio::time::timeout(limit, work).await {
         Ok(result) => result,
         Err(_) => {
@@ -34,4 +40,6 @@ where
             .with_details(json!({ "tool": tool, "limit_ms": ms })))
         }
     }
+    // LAB: end
 }
+// ANCHOR_END: with_timeout

@@ -14,6 +14,7 @@ use errors::timeout::with_timeout;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+// ANCHOR: run_batch
 /// Runs `jobs` with at most `concurrency` running at once (0 counts as 1),
 /// each under `per_job_timeout` if given. The results come back in the
 /// order of `jobs`; a job that fails, times out or panics leaves an error
@@ -28,6 +29,12 @@ where
     F: FnOnce() -> Fut + Send + 'static,
     Fut: Future<Output = Result<T, ToolError>> + Send + 'static,
 {
+    // LAB: todo("run_batch")
+    // TODO: Limit concurrency with a `tokio::sync::Semaphore` (0 counts as 1), spawn each job into
+    //       a `JoinSet` tagged with its index, and wrap it in lab 2's `with_timeout` when a limit
+    //       is given.
+    // TODO: Put each result in its job's slot; a job that panicked gets an internal error. Return
+    //       the slots in input order.
     let permits = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut running = JoinSet::new();
     let count = jobs.len();
@@ -55,4 +62,6 @@ where
         .into_iter()
         .map(|r| r.unwrap_or_else(|| Err(ToolError::internal("a batch job panicked"))))
         .collect()
+    // LAB: end
 }
+// ANCHOR_END: run_batch

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 pub use security::rate_limit::{Clock, ManualClock, MonotonicClock};
 
+// ANCHOR: types
 /// No node: the end of the recency list.
 const NIL: usize = usize::MAX;
 
@@ -47,6 +48,7 @@ pub struct TtlCache<K, V, C = MonotonicClock> {
     ttl: Duration,
     clock: C,
 }
+// ANCHOR_END: types
 
 impl<K: Hash + Eq + Clone, V> Entries<K, V> {
     fn node(&mut self, slot: usize) -> &mut Node<K, V> {
@@ -134,10 +136,16 @@ impl<K: Hash + Eq + Clone, V: Clone, C: Clock> TtlCache<K, V, C> {
 }
 
 impl<K: Hash + Eq + Clone, V: Clone, C: Clock> TtlCache<K, V, C> {
+    // ANCHOR: get
     /// The value for `key`, if present and not expired (an entry expires
     /// when `ttl` has passed since its insertion; it is then removed). A
     /// hit makes the entry the most recently used.
     pub fn get(&self, key: &K) -> Option<V> {
+        // LAB: todo("TtlCache::get")
+        // TODO: Look the key up in `index`; an entry is expired once `ttl` has passed since it was
+        //       inserted: remove it and return None.
+        // TODO: On a hit, move the node to the newest end of the recency list (`unlink`,
+        //       `push_newest`) and return a clone of the value. Everything here must be O(1).
         let now = self.clock.now();
         let mut entries = self.lock();
         let slot = *entries.index.get(key)?;
@@ -148,11 +156,19 @@ impl<K: Hash + Eq + Clone, V: Clone, C: Clock> TtlCache<K, V, C> {
         entries.unlink(slot);
         entries.push_newest(slot);
         Some(entries.node(slot).value.clone())
+        // LAB: end
     }
+    // ANCHOR_END: get
 
+    // ANCHOR: insert
     /// Stores `value` for `key`, now, as the most recently used entry. A
     /// new key in a full cache first evicts the least recently used entry.
     pub fn insert(&self, key: K, value: V) {
+        // LAB: todo("TtlCache::insert")
+        // TODO: A capacity of 0 stores nothing. An existing key: replace the value, restamp it,
+        //       make it newest.
+        // TODO: A new key in a full cache: remove the oldest entry first. Reuse a free slot if
+        //       there is one, then link the node as newest.
         if self.capacity == 0 {
             return;
         }
@@ -189,8 +205,11 @@ impl<K: Hash + Eq + Clone, V: Clone, C: Clock> TtlCache<K, V, C> {
         };
         entries.index.insert(key, slot);
         entries.push_newest(slot);
+        // LAB: end
     }
+    // ANCHOR_END: insert
 
+    // ANCHOR: get_or_try_insert_with
     /// The value for `key`; on a miss, runs `load` and stores what it
     /// returns. Concurrent misses on one key run one loader: the others
     /// wait for it and then read the cache. A failed load is not stored
@@ -200,6 +219,12 @@ impl<K: Hash + Eq + Clone, V: Clone, C: Clock> TtlCache<K, V, C> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<V, E>>,
     {
+        // LAB: todo("TtlCache::get_or_try_insert_with")
+        // TODO: A hit returns at once. On a miss, take this key's gate (an
+        //       `Arc<tokio::sync::Mutex<()>>` from `loading`) and hold it while you check again
+        //       and, if still missing, run `load`.
+        // TODO: Store a successful value; never store an error. Remove the gate from `loading` when
+        //       nobody else holds it.
         if let Some(value) = self.get(&key) {
             return Ok(value);
         }
@@ -226,5 +251,7 @@ impl<K: Hash + Eq + Clone, V: Clone, C: Clock> TtlCache<K, V, C> {
             loading.remove(&key);
         }
         result
+        // LAB: end
     }
+    // ANCHOR_END: get_or_try_insert_with
 }

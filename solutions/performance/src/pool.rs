@@ -16,6 +16,7 @@ use sqlx::{Column, Connection, Executor, SqlSafeStr, Statement, TypeInfo};
 
 use crate::json_rows;
 
+// ANCHOR: types
 /// How big the pool is and how long things may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolConfig {
@@ -69,11 +70,18 @@ pub fn connect_options(url: &str) -> Result<PgConnectOptions, ToolError> {
             .with_log_detail(e.to_string())
     })
 }
+// ANCHOR_END: types
 
 impl Database {
+    // ANCHOR: connect
     /// Opens a pool with `config`: its size, its acquire timeout, and the
     /// statement timeout its queries will use.
     pub async fn connect(url: &str, config: PoolConfig) -> Result<Self, ToolError> {
+        // LAB: todo("Database::connect")
+        // TODO: Build the pool with `PgPoolOptions` (min and max connections, acquire timeout) and
+        //       `connect_with(connect_options(url)?)`.
+        // TODO: Keep `config.statement_timeout` for the queries. Errors convert with `?` (lab 2's
+        //       `From<sqlx::Error>`).
         let pool = PgPoolOptions::new()
             .min_connections(config.min_connections)
             .max_connections(config.max_connections.max(1))
@@ -84,8 +92,11 @@ impl Database {
             pool,
             statement_timeout: config.statement_timeout,
         })
+        // LAB: end
     }
+    // ANCHOR_END: connect
 
+    // ANCHOR: query_read_only
     /// Runs `sql`, one read-only statement, and returns its rows as JSON.
     ///
     /// Inside `BEGIN READ ONLY` with `SET LOCAL statement_timeout`, through
@@ -95,6 +106,13 @@ impl Database {
     /// the timeout with `TIMEOUT` (57014), a second statement with
     /// `VALIDATION`.
     pub async fn query_read_only(&self, sql: &str) -> Result<QueryRows, ToolError> {
+        // LAB: todo("Database::query_read_only")
+        // TODO: Begin a transaction, make it `READ ONLY`, and set `statement_timeout` for this
+        //       transaction only (`SET LOCAL`). Each statement sent alone costs a round trip
+        //       to the server; `Pool::begin_with` can send several in one.
+        // TODO: Run the statement with `rows_as_json` (it uses the prepared protocol), then roll
+        //       back, so nothing is left on the connection.
+
         // Both statements in one simple query: one round trip, not two.
         let ms = self.statement_timeout.as_millis().max(1);
         let mut tx = self
@@ -106,7 +124,9 @@ impl Database {
         let result = rows_as_json(&mut tx, sql).await;
         tx.rollback().await?;
         result
+        // LAB: end
     }
+    // ANCHOR_END: query_read_only
 }
 
 /// Runs `sql` as written through the prepared protocol, and turns each
@@ -135,6 +155,7 @@ async fn rows_as_json(conn: &mut sqlx::PgConnection, sql: &str) -> Result<QueryR
     Ok(QueryRows { columns, rows })
 }
 
+// ANCHOR: query_once
 /// The naive way: a new connection for every query, closed after it. Kept
 /// so the difference can be measured (see the lab's benchmarks).
 pub async fn query_once(
@@ -142,6 +163,9 @@ pub async fn query_once(
     statement_timeout: Duration,
     sql: &str,
 ) -> Result<QueryRows, ToolError> {
+    // LAB: todo("query_once")
+    // TODO: Connect a single `PgConnection`, run the query as `query_read_only` does, then close
+    //       the connection.
     let mut conn = sqlx::PgConnection::connect_with(&connect_options(url)?).await?;
     let mut tx = conn.begin().await?;
     tx.execute("SET TRANSACTION READ ONLY").await?;
@@ -154,4 +178,6 @@ pub async fn query_once(
     tx.rollback().await?;
     conn.close().await?;
     result
+    // LAB: end
 }
+// ANCHOR_END: query_once

@@ -14,6 +14,7 @@ use std::time::{Duration, SystemTime};
 use regex::Regex;
 use serde_json::{Map, Value, json};
 
+// ANCHOR: types
 /// What replaces a secret.
 pub const REDACTED: &str = "[REDACTED]";
 
@@ -81,9 +82,14 @@ pub struct AuditLog<W> {
 pub fn rfc3339(at: SystemTime) -> String {
     humantime::format_rfc3339_millis(at).to_string()
 }
+// ANCHOR_END: types
 
+// ANCHOR: is_sensitive_key
 /// Whether a value stored under `key` is a secret, judged by the key's name.
 pub fn is_sensitive_key(key: &str) -> bool {
+    // LAB: todo("is_sensitive_key")
+    // TODO: Lower-case the key, keep only letters and digits, then look for any of
+    //       SENSITIVE_KEY_PARTS inside it.
     let normalized: String = key
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -92,8 +98,13 @@ pub fn is_sensitive_key(key: &str) -> bool {
     SENSITIVE_KEY_PARTS
         .iter()
         .any(|part| normalized.contains(part))
+    // LAB: end
 }
+// ANCHOR_END: is_sensitive_key
 
+// LAB: stub
+// // ANCHOR: redact_text
+// LAB: solution
 /// Secrets recognised by their shape, with what each match becomes.
 static SECRET_SHAPES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     let shapes = [
@@ -126,10 +137,17 @@ static SECRET_SHAPES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         .collect()
 });
 
+// LAB: end
 /// Replaces every secret recognised by its shape inside `text`, keeping the
 /// text around it: bearer tokens, JWTs, AWS access keys, passwords in URLs
 /// and in `password=` settings.
 pub fn redact_text(text: &str) -> Cow<'_, str> {
+    // LAB: todo("redact_text")
+    // TODO: Find secrets by shape with regexes compiled once: passwords in URLs (keep
+    //       `scheme://user:` and `@host`), `password=` settings, bearer tokens (keep the word
+    //       Bearer), JWTs, AWS access key ids.
+    // TODO: Replace only the secret with REDACTED and keep the rest of the text. Return
+    //       `Cow::Borrowed` when nothing matched.
     let mut out = Cow::Borrowed(text);
     for (re, replacement) in SECRET_SHAPES.iter() {
         if let Cow::Owned(replaced) = re.replace_all(&out, *replacement) {
@@ -137,14 +155,21 @@ pub fn redact_text(text: &str) -> Cow<'_, str> {
         }
     }
     out
+    // LAB: end
 }
+// ANCHOR_END: redact_text
 
+// ANCHOR: redact
 /// Returns a copy of `value` with every secret replaced by [`REDACTED`].
 ///
 /// Recursive through objects and arrays. A value under a sensitive key is
 /// replaced whole, whatever its type; strings elsewhere go through
 /// [`redact_text`]; everything else is copied unchanged.
 pub fn redact(value: &Value) -> Value {
+    // LAB: todo("redact")
+    // TODO: Objects: a sensitive key gets REDACTED whatever its value; other values are redacted
+    //       recursively.
+    // TODO: Arrays: redact each item. Strings: `redact_text`. Anything else: copy.
     match value {
         Value::Object(map) => {
             let redacted: Map<String, Value> = map
@@ -164,7 +189,9 @@ pub fn redact(value: &Value) -> Value {
         Value::String(s) => Value::String(redact_text(s).into_owned()),
         other => other.clone(),
     }
+    // LAB: end
 }
+// ANCHOR_END: redact
 
 impl<W: Write> AuditLog<W> {
     /// An audit log appending to `out`.
@@ -177,6 +204,7 @@ impl<W: Write> AuditLog<W> {
         self.record_at(SystemTime::now(), call)
     }
 
+    // ANCHOR: record_at
     /// Records `call` as finished at `at`: one JSON object on one line with
     /// `timestamp`, `tool`, `arguments` (redacted), `success`,
     /// `duration_ms` and `result_length`, written whole and flushed.
@@ -185,6 +213,11 @@ impl<W: Write> AuditLog<W> {
         at: SystemTime,
         call: &ToolCallRecord<'_>,
     ) -> Result<(), AuditError> {
+        // LAB: todo("AuditLog::record_at")
+        // TODO: Build one JSON object: timestamp (`rfc3339(at)`), tool, arguments (redacted),
+        //       success, duration_ms (a float), result_length.
+        // TODO: Write it and a newline with one `write_all`, then flush; turn an I/O error into
+        //       `AuditError` instead of panicking.
         let entry = json!({
             "timestamp": rfc3339(at),
             "tool": call.tool,
@@ -197,7 +230,9 @@ impl<W: Write> AuditLog<W> {
         line.push('\n');
         self.out.write_all(line.as_bytes()).map_err(AuditError)?;
         self.out.flush().map_err(AuditError)
+        // LAB: end
     }
+    // ANCHOR_END: record_at
 
     /// Gives the writer back, for tests to read what was written.
     pub fn into_inner(self) -> W {

@@ -11,6 +11,7 @@ use std::fmt;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
+// ANCHOR: types
 /// Why a path was refused, or why a policy could not be built.
 #[derive(Debug)]
 pub enum PathError {
@@ -99,8 +100,10 @@ impl std::error::Error for PathError {}
 pub struct PathPolicy {
     roots: Vec<PathBuf>,
 }
+// ANCHOR_END: types
 
 impl PathPolicy {
+    // ANCHOR: policy_new
     /// Builds a policy over `roots`, canonicalizing each one now.
     ///
     /// Fails if there is no root, or a root is missing or not a directory:
@@ -110,6 +113,10 @@ impl PathPolicy {
         I: IntoIterator<Item = P>,
         P: AsRef<Path>,
     {
+        // LAB: todo("PathPolicy::new")
+        // TODO: Canonicalize each root (`Path::canonicalize`), refusing a missing root and a root
+        //       that is not a directory.
+        // TODO: An empty list of roots is `PathError::NoRoots`.
         let mut resolved = Vec::new();
         for root in roots {
             let root = root.as_ref();
@@ -128,19 +135,30 @@ impl PathPolicy {
             return Err(PathError::NoRoots);
         }
         Ok(Self { roots: resolved })
+        // LAB: end
     }
+    // ANCHOR_END: policy_new
 
     /// The canonical roots, in the order given.
     pub fn roots(&self) -> &[PathBuf] {
         &self.roots
     }
 
+    // ANCHOR: policy_resolve
     /// Resolves `requested` to a real path inside one of the roots.
     ///
     /// A relative path is taken relative to the first root. Symlinks are
     /// followed; when the file does not exist yet, its parent directory is
     /// resolved instead and the file name joined back.
     pub fn resolve(&self, requested: &str) -> Result<PathBuf, PathError> {
+        // LAB: todo("PathPolicy::resolve")
+        // TODO: Refuse an empty path and a path containing a NUL byte.
+        // TODO: Join the request to the first root (an absolute request replaces it) and
+        //       canonicalize it.
+        // TODO: If it does not exist: refuse a dangling symlink (`symlink_metadata` succeeds), else
+        //       canonicalize the parent and join the file name back.
+        // TODO: Accept only if the real path `starts_with` one of the roots (component-wise, not
+        //       string-wise).
         if requested.is_empty() {
             return Err(PathError::Empty);
         }
@@ -163,8 +181,11 @@ impl PathPolicy {
         } else {
             Err(PathError::OutsideRoots(requested.to_owned()))
         }
+        // LAB: end
     }
+    // ANCHOR_END: policy_resolve
 }
+// LAB: solution
 
 /// Resolves a path whose last component does not exist: resolve the parent,
 /// join the file name back.
@@ -190,3 +211,4 @@ fn resolve_missing(path: &Path, requested: &str) -> Result<PathBuf, PathError> {
         }),
     }
 }
+// LAB: end

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+// ANCHOR: types
 /// Something a tool may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Permission {
@@ -102,11 +103,16 @@ impl PermissionTable {
         self.tools.get(tool).map(Vec::as_slice)
     }
 }
+// ANCHOR_END: types
 
 impl PermissionTable {
+    // ANCHOR: authorize
     /// Allows the call only if `tool` is in the table and every permission
     /// it requires is in `granted`.
     pub fn authorize(&self, granted: &[Permission], tool: &str) -> Result<(), AccessDenied> {
+        // LAB: todo("PermissionTable::authorize")
+        // TODO: Unknown tool: `AccessDenied::UnknownTool`. Known tool: collect its required
+        //       permissions missing from `granted`, in table order.
         let required = self
             .required(tool)
             .ok_or_else(|| AccessDenied::UnknownTool(tool.to_owned()))?;
@@ -123,12 +129,19 @@ impl PermissionTable {
                 missing,
             })
         }
+        // LAB: end
     }
+    // ANCHOR_END: authorize
 
+    // ANCHOR: requires_approval
     /// Whether a call to `tool` needs a human's approval first: it requires
     /// a high-privilege permission, or it is unknown (fail closed).
     pub fn requires_approval(&self, tool: &str) -> bool {
+        // LAB: todo("PermissionTable::requires_approval")
+        // TODO: True for an unknown tool, and for a tool needing a high-privilege permission.
         self.required(tool)
             .is_none_or(|perms| perms.iter().any(|p| p.is_high_privilege()))
+        // LAB: end
     }
+    // ANCHOR_END: requires_approval
 }

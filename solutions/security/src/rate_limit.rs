@@ -10,6 +10,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+// ANCHOR: types
 /// A source of monotonic time: the time since some fixed origin.
 pub trait Clock: Send + Sync {
     /// Time elapsed since the clock's origin; never goes backwards.
@@ -151,6 +152,9 @@ pub struct RateLimiter<C = MonotonicClock> {
     clock: C,
     buckets: Mutex<HashMap<(String, String), Bucket>>,
 }
+// LAB: stub
+// // ANCHOR_END: types
+// LAB: solution
 
 /// Tokens are compared with this slack, so a wait of exactly
 /// `retry_after` is always enough despite floating-point rounding.
@@ -159,6 +163,7 @@ const EPSILON: f64 = 1e-9;
 /// Above this many buckets, full ones are dropped: a full bucket behaves
 /// exactly like a missing one, and the map must not grow without bound.
 const PRUNE_ABOVE: usize = 10_000;
+// LAB: end
 
 impl<C: Clock> RateLimiter<C> {
     /// A limiter applying `limit` to every (client, tool) pair.
@@ -170,9 +175,17 @@ impl<C: Clock> RateLimiter<C> {
         }
     }
 
+    // ANCHOR: limiter_check
     /// Takes a token from the bucket of (`client`, `tool`), or says how long
     /// until one is available. A new pair starts with a full bucket.
     pub fn check(&self, client: &str, tool: &str) -> Result<(), RateLimited> {
+        // LAB: todo("RateLimiter::check")
+        // TODO: Find or create the bucket of (client, tool); a new bucket starts full (`burst`
+        //       tokens).
+        // TODO: Refill it: add elapsed seconds x `per_second`, never above `burst`, and remember
+        //       the time.
+        // TODO: With at least one token, take it. Otherwise say how long until one token is back,
+        //       rounded up so that waiting exactly that long is enough.
         let now = self.clock.now();
         let burst = f64::from(self.limit.burst);
         let rate = self.limit.per_second;
@@ -198,10 +211,14 @@ impl<C: Clock> RateLimiter<C> {
                 retry_after: Duration::from_nanos(nanos.max(1)),
             })
         }
+        // LAB: end
     }
+    // ANCHOR_END: limiter_check
 }
+// LAB: solution
 
 /// Seconds from `then` to `now`, zero if the clock stood still.
 fn elapsed_secs(then: Duration, now: Duration) -> f64 {
     now.saturating_sub(then).as_secs_f64()
 }
+// LAB: end

@@ -34,6 +34,7 @@ use crate::approval::{Approval, ApprovalRequest, Approver};
 use crate::metrics::Metrics;
 use crate::settings::Settings;
 
+// ANCHOR: types
 /// Where audit entries are written.
 pub type AuditSink = Box<dyn Write + Send>;
 
@@ -63,8 +64,10 @@ pub struct Caller<'a> {
     /// Asks for approval of high-privilege calls.
     pub approver: &'a dyn Approver,
 }
+// ANCHOR_END: types
 
 impl Pipeline {
+    // ANCHOR: call
     /// Runs `tool` on `args` through every step and returns what the
     /// client receives. Never fails: an error is a result with `isError`.
     ///
@@ -77,6 +80,17 @@ impl Pipeline {
         tool: &str,
         args: Value,
     ) -> CallToolResult {
+        // LAB: todo("Pipeline::call")
+        // TODO: Count the call as in flight (`self.metrics.start_call()`, keep the guard) and time
+        //       it. Run `self.run_guarded(...)` on a copy of the arguments.
+        // TODO: Write one audit entry (`ToolCallRecord`: the tool, the original arguments, success,
+        //       the duration, the length of the text returned), through `self.audit`. If writing
+        //       fails, count it with `metrics.audit_failed()` and log it with `tracing::error!`;
+        //       the call's result is still returned.
+        // TODO: Record the outcome and the latency with `self.metrics.record`. Return
+        //       `CallToolResult::success` with the text; for an error, log its code and
+        //       `log_detail` (`tracing::error!` for INTERNAL, `tracing::info!` for the others,
+        //       which are the caller's doing) and return `error.to_call_tool_result()`.
         let _in_flight = self.metrics.start_call();
         let started = Instant::now();
         let outcome = self.run_guarded(caller, tool, args.clone()).await;
@@ -126,8 +140,11 @@ impl Pipeline {
                 error.to_call_tool_result()
             }
         }
+        // LAB: end
     }
+    // ANCHOR_END: call
 
+    // ANCHOR: run_guarded
     /// The checks, the approval, then the tool in its own task under the
     /// call timeout.
     ///
@@ -142,6 +159,17 @@ impl Pipeline {
         tool: &str,
         args: Value,
     ) -> Result<String, ToolError> {
+        // LAB: todo("Pipeline::run_guarded")
+        // TODO: In this order: `self.permissions.authorize` with `self.granted`;
+        //       `self.limiter.check` with the caller's key; then, if
+        //       `self.permissions.requires_approval(tool)`, ask `caller.approver` with an
+        //       ApprovalRequest holding the *redacted* arguments. Anything but Approval::Approved
+        //       is a PERMISSION_DENIED error whose message says what happened (declined, the client
+        //       cannot ask, asking failed).
+        // TODO: Run `self.registry.execute` in its own task (`tokio::spawn` with a clone of the
+        //       Arc) so a panic becomes a JoinError: map that to `ToolError::internal`. Wrap the
+        //       wait in lab 2's `with_timeout` with `self.settings.call_timeout()`, and abort the
+        //       task when the call times out.
         self.permissions.authorize(&self.granted, tool)?;
         self.limiter.check(caller.client, tool)?;
         if self.permissions.requires_approval(tool) {
@@ -190,5 +218,7 @@ impl Pipeline {
             abort.abort();
         }
         outcome
+        // LAB: end
     }
+    // ANCHOR_END: run_guarded
 }

@@ -8,12 +8,15 @@
 use performance::pool::QueryRows;
 use serde_json::{Value, json};
 
+// ANCHOR: consts
 /// Rows returned when the caller gives no limit.
 pub const DEFAULT_LIMIT: u32 = 100;
 
 /// The most rows one call may return.
 pub const MAX_LIMIT: u32 = 1000;
+// ANCHOR_END: consts
 
+// ANCHOR: render
 /// Renders `rows` as JSON text, keeping at most `limit` rows (and never
 /// more than [`MAX_LIMIT`]).
 ///
@@ -23,6 +26,13 @@ pub const MAX_LIMIT: u32 = 1000;
 /// and how to get the rest: narrow the query, or raise `limit` up to
 /// [`MAX_LIMIT`].
 pub fn render(rows: &QueryRows, limit: u32) -> String {
+    // LAB: todo("rows::render")
+    // TODO: Clamp `limit` to 1..=MAX_LIMIT. The result is truncated when `rows.rows` holds more
+    //       than `limit` rows: keep the first `limit`.
+    // TODO: Build the JSON object with `columns` (each `{"name", "type"}` from ColumnInfo), `rows`,
+    //       `row_count` and `truncated`; when truncated, add a `note` that says how many rows are
+    //       shown and how to get the rest (narrow the query, or a larger limit up to MAX_LIMIT).
+    //       Return it as text.
     let limit = limit.clamp(1, MAX_LIMIT) as usize;
     let truncated = rows.rows.len() > limit;
     let kept = &rows.rows[..rows.rows.len().min(limit)];
@@ -44,4 +54,6 @@ pub fn render(rows: &QueryRows, limit: u32) -> String {
         ));
     }
     out.to_string()
+    // LAB: end
 }
+// ANCHOR_END: render

@@ -7,13 +7,16 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
+// ANCHOR: consts
 /// How much is read at a time, backwards from the end.
 pub const BLOCK: u64 = 64 * 1024;
 
 /// The most bytes read from the end of a file: lines beyond this window
 /// are not returned, however many were asked for.
 pub const MAX_TAIL_BYTES: u64 = 4 * 1024 * 1024;
+// ANCHOR_END: consts
 
+// ANCHOR: last_lines
 /// The last `n` lines of `file`, oldest first, without their line endings
 /// (`\n` or `\r\n`).
 ///
@@ -23,6 +26,15 @@ pub const MAX_TAIL_BYTES: u64 = 4 * 1024 * 1024;
 /// backwards from the end and stops as soon as `n` whole lines are in hand,
 /// or after [`MAX_TAIL_BYTES`], in which case only whole lines are returned.
 pub fn last_lines<R: Read + Seek>(file: &mut R, n: usize) -> io::Result<Vec<String>> {
+    // LAB: todo("tail::last_lines")
+    // TODO: Find the file's length with `seek(SeekFrom::End(0))`; no lines asked or an empty file
+    //       gives an empty Vec.
+    // TODO: Read blocks of BLOCK bytes backwards from the end (seek, then `read_exact`), never
+    //       below `len - MAX_TAIL_BYTES`, counting the `\n` bytes; stop once there are `n` of them,
+    //       not counting a `\n` that is the file's last byte.
+    // TODO: Join the blocks in file order, drop that final `\n`, split on `\n`. Unless you reached
+    //       the start of the file, the first piece may be part of a longer line: drop it. Keep the
+    //       last `n` pieces, strip a trailing `\r`, and decode with `String::from_utf8_lossy`.
     let len = file.seek(SeekFrom::End(0))?;
     if n == 0 || len == 0 {
         return Ok(Vec::new());
@@ -68,4 +80,6 @@ pub fn last_lines<R: Read + Seek>(file: &mut R, n: usize) -> io::Result<Vec<Stri
             String::from_utf8_lossy(line).into_owned()
         })
         .collect())
+    // LAB: end
 }
+// ANCHOR_END: last_lines

@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+// ANCHOR: patterns
 /// The patterns the naive check refuses, matched case-insensitively.
 pub const DENYLIST: &[&str] = &[
     r";\s*drop\s+table",
@@ -17,6 +18,7 @@ pub const DENYLIST: &[&str] = &[
     r"/\*.*\*/",
     r"union\s+select",
 ];
+// ANCHOR_END: patterns
 
 /// Why the naive check refused a query.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +40,9 @@ impl fmt::Display for DenylistRejection {
 
 impl std::error::Error for DenylistRejection {}
 
+// LAB: stub
+// // ANCHOR: denylist_check
+// LAB: solution
 /// The denylist, compiled once on first use and shared by every call.
 ///
 /// Compiling a regex costs far more than matching with it; doing it per
@@ -52,9 +57,16 @@ static COMPILED: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
         .collect()
 });
 
+// LAB: end
 /// Checks `query` the naive way: no denylisted pattern, and it starts with
 /// `SELECT` (ignoring leading whitespace and case).
 pub fn denylist_check(query: &str) -> Result<(), DenylistRejection> {
+    // LAB: todo("denylist_check")
+    // TODO: Compile the DENYLIST patterns once, not on every call: a `static` with
+    //       `std::sync::LazyLock<Vec<Regex>>`, each pattern prefixed with `(?is)`.
+    // TODO: Return `Pattern(p)` for the first pattern that matches anywhere in `query`.
+    // TODO: Then return `NotSelect` unless the text, after leading whitespace, starts with SELECT
+    //       in any case.
     if let Some((pattern, _)) = COMPILED.iter().find(|(_, re)| re.is_match(query)) {
         return Err(DenylistRejection::Pattern(pattern));
     }
@@ -66,4 +78,6 @@ pub fn denylist_check(query: &str) -> Result<(), DenylistRejection> {
         return Err(DenylistRejection::NotSelect);
     }
     Ok(())
+    // LAB: end
 }
+// ANCHOR_END: denylist_check

@@ -4,6 +4,7 @@
 //! that reads a server file, opens a connection elsewhere, changes a
 //! setting or signals another backend. Those are refused by name.
 
+// ANCHOR: list
 /// A function refused in model-written SQL, and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ForbiddenFunction {
@@ -120,6 +121,7 @@ pub const FORBIDDEN_FUNCTIONS: &[ForbiddenFunction] = &[
         why: SIDE_EFFECTS,
     },
 ];
+// ANCHOR_END: list
 
 /// Looks `name` up in [`FORBIDDEN_FUNCTIONS`], ignoring ASCII case.
 ///

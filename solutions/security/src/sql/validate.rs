@@ -11,6 +11,7 @@ use sqlparser::parser::Parser;
 
 use super::forbidden::forbidden_function;
 
+// ANCHOR: types
 /// Why a query was refused. Each variant names one rule of [`check_query`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SqlRejection {
@@ -98,7 +99,9 @@ impl ReadOnlyQuery {
         &self.sql
     }
 }
+// ANCHOR_END: types
 
+// ANCHOR: check_query
 /// Parses `sql` as PostgreSQL and accepts it only if it is exactly one
 /// read-only query.
 ///
@@ -107,6 +110,16 @@ impl ReadOnlyQuery {
 /// data-modifying `WITH` clauses, `FOR UPDATE`/`FOR SHARE`, and calls to
 /// [`super::FORBIDDEN_FUNCTIONS`] anywhere in the query.
 pub fn check_query(sql: &str) -> Result<ReadOnlyQuery, SqlRejection> {
+    // LAB: todo("check_query")
+    // TODO: Parse with `Parser::parse_sql(&PostgreSqlDialect {}, sql)`; a parse error is
+    //       `Unparsable`.
+    // TODO: No statement is `Empty`, more than one is `MultipleStatements`, anything but
+    //       `Statement::Query` is `NotAQuery`.
+    // TODO: Walk the whole query (the `sqlparser::ast::Visitor` trait and `Visit::visit`): refuse
+    //       `Select::into`, non-empty `Query::locks`, INSERT/UPDATE/DELETE/MERGE bodies inside
+    //       WITH, and calls to `forbidden_function` (by the last part of the name, in expressions
+    //       and in FROM).
+    // TODO: Return `ReadOnlyQuery { sql: statement.to_string() }`: run what you checked.
     let statements = Parser::parse_sql(&PostgreSqlDialect {}, sql)
         .map_err(|e| SqlRejection::Unparsable(e.to_string()))?;
     let statement = match statements.as_slice() {
@@ -123,7 +136,11 @@ pub fn check_query(sql: &str) -> Result<ReadOnlyQuery, SqlRejection> {
     Ok(ReadOnlyQuery {
         sql: statement.to_string(),
     })
+    // LAB: end
 }
+// LAB: stub
+// // ANCHOR_END: check_query
+// LAB: solution
 
 /// The first word of a statement, upper case: `DELETE`, `CREATE`, ...
 fn leading_keyword(statement: &Statement) -> String {
@@ -206,3 +223,4 @@ fn check_function(name: &ObjectName) -> ControlFlow<SqlRejection> {
         None => ControlFlow::Continue(()),
     }
 }
+// LAB: end
