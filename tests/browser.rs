@@ -5,8 +5,10 @@
 //! lab's page is kept at `target/book-check/security-lab.png`.
 //!
 //! Chromium comes from the Debian package `chromium` (or `CHROMIUM=PATH`).
-//! Without it this check says so and passes only when `BOOK_BROWSER_CHECK`
-//! is not `required`; CI sets it to `required`.
+//! Without it this check fails, saying how to install it, so a missing
+//! browser never looks like a pass; `BOOK_BROWSER_CHECK=optional` turns
+//! that failure into a skip that is printed in the summary's place, for a
+//! machine that cannot have a browser.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -176,14 +178,19 @@ fn the_link_check_catches_what_it_should() {
 #[test]
 fn every_page_renders_in_chromium_with_working_links() {
     let Some(chromium) = chromium() else {
-        let required = std::env::var("BOOK_BROWSER_CHECK").is_ok_and(|v| v == "required");
+        let optional = std::env::var("BOOK_BROWSER_CHECK").is_ok_and(|v| v == "optional");
         assert!(
-            !required,
-            "no Chromium found: install it (apt-get install chromium) or set CHROMIUM=PATH"
+            optional,
+            "no Chromium to open the book in: install it (apt-get install chromium) or set CHROMIUM=PATH; \
+             on a machine that cannot have a browser, BOOK_BROWSER_CHECK=optional skips this check"
         );
-        eprintln!(
-            "skipped: no Chromium to open the book in; apt-get install chromium, or set CHROMIUM=PATH"
-        );
+        // Printed even without --nocapture: libtest shows a test's output
+        // only when it fails, so the skip goes to the terminal directly.
+        if let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty") {
+            use std::io::Write;
+            let _ = writeln!(tty, "SKIPPED: the book was not checked in a browser (BOOK_BROWSER_CHECK=optional and no Chromium)");
+        }
+        eprintln!("skipped: no Chromium (BOOK_BROWSER_CHECK=optional)");
         return;
     };
     let check = root().join("target").join("book-check");

@@ -20,11 +20,16 @@
 //! ```
 //!
 //! A `stub` block may be followed at once by a `solution` block, which
-//! closes it (the two sides of one difference). Everything outside the
-//! blocks, book anchors included, is copied byte for byte. `grader carve`
-//! writes `labs/<lab>/src` from `solutions/<lab>/src`; `grader carve
-//! --check` (run by `cargo test`) fails when a committed stub is not what
-//! the carve would write.
+//! closes it (the two sides of one difference, such as a crate name).
+//! Everything outside the blocks, book anchors included, is copied byte
+//! for byte. `grader carve` writes `labs/<lab>/src` from
+//! `solutions/<lab>/src`; `grader carve --check` (run by `cargo test`)
+//! fails when a committed stub is not what the carve would write.
+//!
+//! The same markers also give a *solved* lab ([`Cut::Solved`]): the lab's
+//! crate with the reference's answers in it (the todo bodies and helpers
+//! kept, the stub's side of each difference), which is what the grader's
+//! own tests start from when they put a mistake into a working lab.
 
 use std::fmt;
 use std::fs;
@@ -89,6 +94,16 @@ fn marker(line: &str) -> Result<Option<Marker>, String> {
     }))
 }
 
+/// What to cut out of a reference file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// The stub a student starts from.
+    Stub,
+    /// The lab's crate, solved: answers kept, the stub's side of each
+    /// `stub`/`solution` pair.
+    Solved,
+}
+
 /// The open block while carving a file.
 enum Open {
     /// Inside `todo`: still in the leading comments (kept), or past them.
@@ -100,6 +115,8 @@ enum Open {
     },
     Solution {
         line: usize,
+        /// Right after a `stub` block: the reference's side of a pair.
+        paired: bool,
     },
     Stub {
         line: usize,
@@ -109,6 +126,11 @@ enum Open {
 /// Carves the stub out of one reference file's text. `file` names it in
 /// errors.
 pub fn carve_text(text: &str, file: &Path) -> Result<String, CarveError> {
+    cut_text(text, file, Cut::Stub)
+}
+
+/// Cuts `cut` out of one reference file's text. `file` names it in errors.
+pub fn cut_text(text: &str, file: &Path, cut: Cut) -> Result<String, CarveError> {
     let error = |line: usize, message: String| CarveError {
         file: file.to_path_buf(),
         line,
@@ -122,7 +144,9 @@ pub fn carve_text(text: &str, file: &Path) -> Result<String, CarveError> {
         match marker(line).map_err(|m| error(number, m))? {
             Some(Marker::End) => match open.take() {
                 Some(Open::Todo { name, indent, .. }) => {
-                    out.push_str(&format!("{indent}todo!(\"{name}\")\n"));
+                    if cut == Cut::Stub {
+                        out.push_str(&format!("{indent}todo!(\"{name}\")\n"));
+                    }
                 }
                 Some(Open::Solution { .. } | Open::Stub { .. }) => {}
                 None => {
@@ -130,7 +154,18 @@ pub fn carve_text(text: &str, file: &Path) -> Result<String, CarveError> {
                 }
             },
             Some(Marker::Solution) => match open {
-                None | Some(Open::Stub { .. }) => open = Some(Open::Solution { line: number }),
+                None => {
+                    open = Some(Open::Solution {
+                        line: number,
+                        paired: false,
+                    })
+                }
+                Some(Open::Stub { .. }) => {
+                    open = Some(Open::Solution {
+                        line: number,
+                        paired: true,
+                    })
+                }
                 Some(_) => {
                     return Err(error(
                         number,
@@ -159,11 +194,17 @@ pub fn carve_text(text: &str, file: &Path) -> Result<String, CarveError> {
             }
             None => match &mut open {
                 None => out.push_str(line),
-                Some(Open::Solution { .. }) => {}
-                Some(Open::Todo { in_notes, .. }) => {
-                    if *in_notes && line.trim_start().starts_with("//") {
+                Some(Open::Solution { paired, .. }) => {
+                    if cut == Cut::Solved && !*paired {
                         out.push_str(line);
-                    } else {
+                    }
+                }
+                Some(Open::Todo { in_notes, .. }) => {
+                    let note = *in_notes && line.trim_start().starts_with("//");
+                    if cut == Cut::Solved || note {
+                        out.push_str(line);
+                    }
+                    if !note {
                         *in_notes = false;
                     }
                 }
@@ -188,7 +229,7 @@ pub fn carve_text(text: &str, file: &Path) -> Result<String, CarveError> {
     if let Some(block) = open {
         let (kind, line) = match block {
             Open::Todo { line, .. } => ("todo", line),
-            Open::Solution { line } => ("solution", line),
+            Open::Solution { line, .. } => ("solution", line),
             Open::Stub { line } => ("stub", line),
         };
         return Err(error(
@@ -225,13 +266,19 @@ fn rust_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
 /// The stub of a whole lab: each file of the reference's `src`, carved,
 /// by its path relative to `src`.
 pub fn carve_dir(solution_src: &Path) -> Result<Vec<(PathBuf, String)>, String> {
+    cut_dir(solution_src, Cut::Stub)
+}
+
+/// `cut` of a whole lab: each file of the reference's `src`, by its path
+/// relative to `src`.
+pub fn cut_dir(solution_src: &Path, cut: Cut) -> Result<Vec<(PathBuf, String)>, String> {
     let shown = |p: &Path| solution_src.join(p);
     rust_files(solution_src)?
         .into_iter()
         .map(|rel| {
             let text = fs::read_to_string(shown(&rel))
                 .map_err(|e| format!("cannot read {}: {e}", shown(&rel).display()))?;
-            let carved = carve_text(&text, &shown(&rel)).map_err(|e| e.to_string())?;
+            let carved = cut_text(&text, &shown(&rel), cut).map_err(|e| e.to_string())?;
             Ok((rel, carved))
         })
         .collect()
@@ -332,6 +379,15 @@ mod tests {
         assert_eq!(
             carve(reference).unwrap(),
             "//! The lab.\n\n#![allow(dead_code)]\n// ANCHOR: types\nstruct A;\n// ANCHOR_END: types\n"
+        );
+    }
+
+    #[test]
+    fn the_solved_cut_keeps_answers_and_helpers_and_the_stubs_side() {
+        let reference = "// LAB: stub\n// use lab;\n// LAB: solution\nuse reference;\n// LAB: end\n// LAB: solution\nfn helper() {}\n// LAB: end\nfn f() {\n    // LAB: todo(\"f\")\n    // TODO: call it.\n    helper()\n    // LAB: end\n}\n";
+        assert_eq!(
+            cut_text(reference, Path::new("x.rs"), Cut::Solved).unwrap(),
+            "use lab;\nfn helper() {}\nfn f() {\n    // TODO: call it.\n    helper()\n}\n"
         );
     }
 

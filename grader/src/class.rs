@@ -21,7 +21,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::report::Report;
-use crate::suites::Lab;
+use grader_core::catalog::LabInfo as Lab;
 
 /// Most bytes extracted from one archive.
 const MAX_ARCHIVE_BYTES: u64 = 64 << 20;
@@ -208,7 +208,13 @@ fn grade_one(
     if !checkout.join("labs").is_dir() {
         return Err("no labs/ folder: not a checkout of the course".to_owned());
     }
-    let mut report = crate::submission::grade(&checkout, labs, no_perf)?;
+    let grading = crate::grade::Grading {
+        checkout: &checkout,
+        slot: crate::compile::SlotKind::Submission,
+        side: grader_core::protocol::Side::Lab,
+        no_perf,
+    };
+    let mut report = crate::grade::grade(&grading, labs)?;
     report.target = format!("submission {}", entry.student);
     Ok(report)
 }
@@ -390,7 +396,7 @@ fn failed_row(student: &str, labs: &[&'static Lab], why: &str) -> Row {
     let max = labs
         .iter()
         .map(|lab| {
-            (lab.checks)(crate::suites::Side::Lab)
+            lab.checks
                 .iter()
                 .map(|c| c.points)
                 .sum::<u32>()

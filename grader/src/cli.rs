@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use crate::suites::{self, LABS, Side};
+use grader_core::catalog::{self, LABS};
+use grader_core::protocol::Side;
 
 /// What to grade.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,7 +216,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
             }
             "--lab" => {
                 let name = value("a lab name")?;
-                if suites::lab(&name).is_none() {
+                if catalog::lab(&name).is_none() {
                     let known: Vec<&str> = LABS.iter().map(|l| l.name).collect();
                     return Err(format!(
                         "unknown lab `{name}`; the labs are: {}",
@@ -318,7 +319,7 @@ fn parse_watch(args: &[String]) -> Result<Command, String> {
                 if lab.is_some() {
                     return Err("watch takes at most one lab: watch [LAB] [--perf]".into());
                 }
-                if suites::lab(name).is_none() {
+                if catalog::lab(name).is_none() {
                     let known: Vec<&str> = LABS.iter().map(|l| l.name).collect();
                     return Err(format!(
                         "unknown lab `{name}`; the labs are: {}",
@@ -343,7 +344,7 @@ fn parse_carve(args: &[String]) -> Result<Command, String> {
                 return Err(format!("carve takes labs and --check, not `{other}`"));
             }
             name => {
-                if suites::lab(name).is_none() {
+                if catalog::lab(name).is_none() {
                     let known: Vec<&str> = LABS.iter().map(|l| l.name).collect();
                     return Err(format!(
                         "unknown lab `{name}`; the labs are: {}",
@@ -371,11 +372,11 @@ fn parse_hint(args: &[String]) -> Result<Command, String> {
         }
         _ => return Err("hint takes a lab and at most one check: hint LAB [CHECK]".into()),
     };
-    let Some(found) = suites::lab(lab) else {
+    let Some(found) = catalog::lab(lab) else {
         return Err(format!("unknown lab `{lab}`; the labs are: {}", known()));
     };
     if let Some(check) = check {
-        let checks = (found.checks)(Side::Lab);
+        let checks = found.checks;
         if !checks.iter().any(|c| c.name == check) {
             let names: Vec<&str> = checks.iter().map(|c| c.name).collect();
             return Err(format!(

@@ -6,8 +6,9 @@
 //! are reported as skipped, with the reason and how to fix it. Never a
 //! silent pass.
 //!
-//! Each check then works in a scratch schema of its own, dropped when the
-//! check ends, so nothing is left behind in a shared database.
+//! Each check then works in a scratch schema of its own (see
+//! `grader_kit::db`), dropped when the check ends; what a crashed check
+//! left behind is dropped here, after the lab's run.
 
 use std::time::Duration;
 
@@ -189,63 +190,10 @@ mod container {
     }
 }
 
-/// A scratch schema for one check, dropped (with everything in it) when
-/// the check ends.
-pub struct Scratch {
-    /// The schema's name.
-    pub schema: String,
-    /// A connection whose `search_path` is the scratch schema.
-    pub conn: sqlx::PgConnection,
-}
-
-impl Scratch {
-    /// Creates a scratch schema in the database at `url`.
-    pub async fn create(url: &str) -> Result<Self, String> {
-        use sqlx::Connection;
-        let prefix = std::env::var(SCRATCH_PREFIX).unwrap_or_else(|_| "grader".to_owned());
-        let schema = format!("{prefix}_{}_{}", std::process::id(), unique());
-        let mut conn = tokio::time::timeout(CONNECT, sqlx::PgConnection::connect(url))
-            .await
-            .map_err(|_| "the database did not answer".to_owned())?
-            .map_err(|e| format!("cannot connect to the database: {e}"))?;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "CREATE SCHEMA {schema}; SET search_path TO {schema}"
-        )))
-        .execute(&mut conn)
-        .await
-        .map_err(|e| {
-            format!(
-                "cannot create a scratch schema (does the user have CREATE on the database?): {e}"
-            )
-        })?;
-        Ok(Self { schema, conn })
-    }
-
-    /// Drops the schema and everything in it.
-    pub async fn drop_all(self, url: &str) -> Result<(), String> {
-        use sqlx::Connection;
-        let _ = self.conn.close().await;
-        let mut conn = sqlx::PgConnection::connect(url)
-            .await
-            .map_err(|e| e.to_string())?;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "DROP SCHEMA IF EXISTS {} CASCADE",
-            self.schema
-        )))
-        .execute(&mut conn)
-        .await
-        .map_err(|e| format!("cannot drop scratch schema {}: {e}", self.schema))?;
-        conn.close().await.map_err(|e| e.to_string())
-    }
-}
-
 fn unique() -> u64 {
     use std::hash::{BuildHasher, RandomState};
     RandomState::new().hash_one(std::time::SystemTime::now()) % 1_000_000_000
 }
-
-/// The variable carrying the prefix of a grading run's scratch schemas.
-pub const SCRATCH_PREFIX: &str = "GRADER_SCRATCH_PREFIX";
 
 /// A prefix for the scratch schemas of one grading run: letters, digits and
 /// underscores only, unique to this process.
@@ -280,12 +228,4 @@ pub fn drop_scratch_schemas(url: &str, prefix: &str) -> Result<usize, String> {
         conn.close().await.map_err(|e| e.to_string())?;
         Ok(names.len())
     })
-}
-
-/// The URL the parent hands a child, and the variable that carries it.
-pub const CHILD_URL: &str = "GRADER_DATABASE_URL";
-
-/// The URL a child was given, or the reason the parent found none.
-pub fn child_url() -> Result<String, String> {
-    std::env::var(CHILD_URL).map_err(|_| "no database was handed to this check".to_owned())
 }

@@ -1,8 +1,10 @@
 //! Isolation: each lab's suite runs in a child process.
 //!
-//! The grader re-executes itself in child mode. The child runs the checks
-//! it is given, one after another, and reports on a dedicated pipe (file
-//! descriptor 3), each line tagged with a nonce the parent passed on stdin.
+//! The child is the lab's harness binary (`harness-LAB __run-suite SIDE`),
+//! built around the learner's code; this process never links that code.
+//! The child runs the checks it is given, one after another, and reports
+//! on a dedicated pipe (file descriptor 3), each line tagged with a nonce
+//! the parent passed on stdin (see `grader_core::protocol`).
 //! Its stdout and stderr go to files, kept only as diagnostics, so nothing
 //! a lab prints can forge a result.
 //!
@@ -17,19 +19,13 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use crate::check::{Check, CheckResult, Outcome, panic_message};
-use crate::suites::{self, Side};
-
-/// The first argument that puts the grader in child mode.
-pub const CHILD_FLAG: &str = "__run-suite";
-
-/// The file descriptor results are written to in the child.
-const RESULT_FD: i32 = 3;
+use grader_core::protocol::{CHILD_FLAG, Message, RESULT_FD, Side, request};
+use grader_core::{CheckInfo, CheckResult, Outcome};
 
 /// How long a fresh child may take before it starts its first check.
 const STARTUP: Duration = Duration::from_secs(30);
@@ -51,21 +47,15 @@ const ADDRESS_SPACE: u64 = 8 << 30;
 const CPU_SECONDS: u64 = 900;
 const FILE_SIZE: u64 = 256 << 20;
 
-/// A message on the result pipe.
-enum Message {
-    Start(usize),
-    Result(usize, Box<CheckResult>),
-    Done,
-}
-
 /// What the child is asked to do.
 pub struct Job<'a> {
-    /// The lab's name.
-    pub lab: &'a str,
+    /// The lab's harness binary.
+    pub harness: &'a Path,
     /// Which crate to grade.
     pub side: Side,
-    /// The suite, as the parent built it (the child builds the same list).
-    pub checks: &'a [Check],
+    /// The lab's checks, as the catalogue lists them (the child binds the
+    /// same list).
+    pub checks: &'a [CheckInfo],
     /// Indices of the checks to run; the others were decided in the parent.
     pub run: Vec<usize>,
     /// Extra environment for the child (the database URL, say).
@@ -78,8 +68,6 @@ pub fn run(
     job: &Job<'_>,
     progress: &mut dyn FnMut(&CheckResult),
 ) -> Result<BTreeMap<usize, CheckResult>, String> {
-    let exe = std::env::current_exe()
-        .map_err(|e| format!("cannot find the grader's own executable: {e}"))?;
     let scale = timeout_scale();
     let mut graded = Graded {
         job,
@@ -88,7 +76,7 @@ pub fn run(
         pending: job.run.clone(),
     };
     while let Some(&first) = graded.pending.first() {
-        let mut child = Spawned::start(&exe, job, &graded.pending)?;
+        let mut child = Spawned::start(job, &graded.pending)?;
         let mut current: Option<(usize, Instant)> = None;
         let startup = Instant::now() + STARTUP;
         loop {
@@ -229,7 +217,7 @@ struct Spawned {
 }
 
 impl Spawned {
-    fn start(exe: &std::path::Path, job: &Job<'_>, indices: &[usize]) -> Result<Self, String> {
+    fn start(job: &Job<'_>, indices: &[usize]) -> Result<Self, String> {
         let (read_end, write_end) =
             pipe().map_err(|e| format!("cannot create the result pipe: {e}"))?;
         let stdout =
@@ -237,10 +225,9 @@ impl Spawned {
         let stderr =
             tempfile::tempfile().map_err(|e| format!("cannot create a capture file: {e}"))?;
         let nonce = nonce();
-        let mut command = Command::new(exe);
+        let mut command = Command::new(job.harness);
         command
             .arg(CHILD_FLAG)
-            .arg(job.lab)
             .arg(job.side.as_str())
             .stdin(Stdio::piped())
             .stdout(stdout)
@@ -267,21 +254,23 @@ impl Spawned {
                 Ok(())
             });
         }
-        let mut process = command
-            .spawn()
-            .map_err(|e| format!("cannot start the suite's process {}: {e}", exe.display()))?;
+        let mut process = command.spawn().map_err(|e| {
+            format!(
+                "cannot start the suite's process {}: {e}",
+                job.harness.display()
+            )
+        })?;
         drop(write_end);
-        let list: Vec<String> = indices.iter().map(usize::to_string).collect();
         if let Some(mut stdin) = process.stdin.take() {
             // A child that died at once is reported through the pipe's EOF.
-            let _ = writeln!(stdin, "{nonce}\n{}", list.join(","));
+            let _ = stdin.write_all(request(&nonce, indices).as_bytes());
         }
         let (tx, messages) = mpsc::channel();
         let reader = File::from(read_end);
         std::thread::spawn(move || {
             for line in BufReader::new(reader).lines() {
                 let Ok(line) = line else { break };
-                if let Some(message) = parse_line(&line, &nonce)
+                if let Some(message) = Message::parse(&line, &nonce)
                     && tx.send(message).is_err()
                 {
                     break;
@@ -375,67 +364,4 @@ fn nonce() -> String {
         bytes[8..].copy_from_slice(&b.to_le_bytes());
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn parse_line(line: &str, nonce: &str) -> Option<Message> {
-    let rest = line.strip_prefix(nonce)?.strip_prefix(' ')?;
-    let (word, rest) = rest.split_once(' ').unwrap_or((rest, ""));
-    match word {
-        "start" => rest.trim().parse().ok().map(Message::Start),
-        "result" => {
-            let (index, json) = rest.split_once(' ')?;
-            let result = serde_json::from_str(json).ok()?;
-            Some(Message::Result(index.parse().ok()?, Box::new(result)))
-        }
-        "done" => Some(Message::Done),
-        _ => None,
-    }
-}
-
-/// Child mode: `grader __run-suite LAB SIDE`, the nonce and the indices of
-/// the checks to run on stdin, results on file descriptor 3.
-pub fn child_main(args: &[String]) -> i32 {
-    let (Some(lab), Some(side)) = (args.first(), args.get(1)) else {
-        eprintln!("{CHILD_FLAG} is internal to the grader");
-        return 2;
-    };
-    let Some(lab) = suites::lab(lab) else {
-        eprintln!("unknown lab {lab}");
-        return 2;
-    };
-    let side = if side == Side::Solution.as_str() {
-        Side::Solution
-    } else {
-        Side::Lab
-    };
-    let mut input = String::new();
-    if std::io::stdin().read_to_string(&mut input).is_err() {
-        return 2;
-    }
-    let mut lines = input.lines();
-    let nonce = lines.next().unwrap_or_default().trim().to_owned();
-    let indices: Vec<usize> = lines
-        .next()
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
-    // SAFETY: the parent set up descriptor 3 as the write end of the pipe.
-    let mut out = unsafe { File::from_raw_fd(RESULT_FD) };
-    let checks = (lab.checks)(side);
-    for i in indices {
-        let Some(check) = checks.get(i) else { continue };
-        if writeln!(out, "{nonce} start {i}").is_err() {
-            return 1;
-        }
-        let outcome = panic::catch_unwind(AssertUnwindSafe(check.run))
-            .unwrap_or_else(|payload| Outcome::fail(panic_message(payload.as_ref())));
-        let result = CheckResult::grade(check, outcome);
-        let json = serde_json::to_string(&result).expect("a check result serializes");
-        if writeln!(out, "{nonce} result {i} {json}").is_err() {
-            return 1;
-        }
-    }
-    let _ = writeln!(out, "{nonce} done");
-    0
 }

@@ -1,45 +1,42 @@
-//! The course grader.
+//! The course grader's launcher.
 //!
 //! It grades the labs with hidden suites: properties over generated inputs
 //! (shrunk to a minimal counterexample on failure), checks against a real
 //! PostgreSQL, and perf thresholds measured as a ratio to the reference in
-//! the same run. Each lab's suite runs in an isolated child process, so a
-//! hang or a crash in a learner's code costs one check, never the grade.
+//! the same run. This process never links the code it grades: each lab's
+//! suite lives in a harness binary (`grader/harness/LAB`) that is built
+//! around the learner's code in a scratch copy of the course and run in
+//! isolated children, so a hang, a crash or a compile error in a learner's
+//! code costs that lab's points, never the grade.
 //!
 //! Modules, in the order a run meets them: [`cli`] parses the command line,
-//! [`grade`] chooses and runs the checks of [`suites`] through [`isolate`],
-//! and [`report`] writes the results. [`submission`] grades another
-//! checkout; [`db`] finds a database; [`prop`] and [`perf`] are the tools
-//! the suites are written with.
+//! [`grade`] builds the labs with [`compile`] and runs their checks through
+//! [`isolate`], and [`report`] writes the results. [`submission`] checks
+//! another checkout; [`class`] grades a folder of them; [`db`] finds a
+//! database; [`watch`], [`carve`] and [`export`] are the other commands.
 
 pub mod carve;
-pub mod check;
 pub mod class;
 pub mod cli;
+pub mod compile;
 pub mod db;
 pub mod export;
 pub mod grade;
 pub mod isolate;
-pub mod perf;
-pub mod prop;
 pub mod report;
 pub mod submission;
-pub mod suites;
 pub mod watch;
 
 use std::path::Path;
 
 use cli::{Command, Options, Target};
-use suites::{LABS, Lab, Side};
+use compile::SlotKind;
+use grade::Grading;
+use grader_core::catalog::{self, LABS, LabInfo};
+use grader_core::protocol::Side;
 
 /// Runs the grader's command line; returns the exit status.
 pub fn main_with(args: &[String]) -> i32 {
-    if args.first().map(String::as_str) == Some(isolate::CHILD_FLAG) {
-        return isolate::child_main(&args[1..]);
-    }
-    if args.first().map(String::as_str) == Some(suites::server_proc::SERVE_FLAG) {
-        return suites::server_proc::serve_main(&args[1..]);
-    }
     let options = match cli::parse(args) {
         Ok(Command::Grade(options)) => options,
         Ok(Command::Carve { check, labs }) => return carve_labs(check, &labs),
@@ -77,11 +74,11 @@ pub fn main_with(args: &[String]) -> i32 {
 /// and its points. Hints point at the idea a check is about, never at the
 /// answer, so they can be read before grading.
 pub fn hints(lab: &str, check: Option<&str>) -> String {
-    let Some(found) = suites::lab(lab) else {
+    let Some(found) = catalog::lab(lab) else {
         return format!("no lab named {lab}\n");
     };
-    let checks = (found.checks)(Side::Lab);
-    let total: u32 = checks.iter().map(|c| c.points).sum();
+    let checks = found.checks;
+    let total = found.max_points();
     let mut out = String::new();
     if check.is_none() {
         out.push_str(&format!(
@@ -105,19 +102,39 @@ pub fn hints(lab: &str, check: Option<&str>) -> String {
 }
 
 fn run(options: &Options) -> Result<(), String> {
-    let labs: Vec<&'static Lab> = if options.labs.is_empty() {
+    let labs: Vec<&'static LabInfo> = if options.labs.is_empty() {
         LABS.iter().collect()
     } else {
         options
             .labs
             .iter()
-            .filter_map(|name| suites::lab(name))
+            .filter_map(|name| catalog::lab(name))
             .collect()
     };
+    let root = compile::course_root();
+    let own = |side| Grading {
+        checkout: &root,
+        slot: SlotKind::Own,
+        side,
+        no_perf: options.no_perf,
+    };
     let report = match &options.target {
-        Target::Labs => grade::grade(Side::Lab, &labs, options.no_perf)?,
-        Target::Solutions => grade::grade(Side::Solution, &labs, options.no_perf)?,
-        Target::Submission(dir) => submission::grade(dir, &labs, options.no_perf)?,
+        Target::Labs => grade::grade(&own(Side::Lab), &labs)?,
+        Target::Solutions => grade::grade(&own(Side::Solution), &labs)?,
+        Target::Submission(dir) => {
+            let checkout = submission::validate(dir)?;
+            let mut report = grade::grade(
+                &Grading {
+                    checkout: &checkout,
+                    slot: SlotKind::Submission,
+                    side: Side::Lab,
+                    no_perf: options.no_perf,
+                },
+                &labs,
+            )?;
+            report.target = format!("submission {}", dir.display());
+            report
+        }
         Target::Class { dir, out, jobs } => {
             let class = class::ClassOptions {
                 dir: dir.clone(),
@@ -145,7 +162,7 @@ fn run(options: &Options) -> Result<(), String> {
 
 /// `carve`: writes (or checks) each lab's stub from its reference.
 fn carve_labs(check: bool, labs: &[String]) -> i32 {
-    let root = submission::course_root();
+    let root = compile::course_root();
     let names: Vec<&str> = if labs.is_empty() {
         LABS.iter().map(|l| l.name).collect()
     } else {

@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::check::{CheckResult, Status};
+use grader_core::{CheckResult, Status};
 
 /// The grade of one lab.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -336,7 +336,7 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::Kind;
+    use grader_core::Kind;
 
     fn sample() -> Report {
         let check = |name: &str, status, score| CheckResult {

@@ -2,22 +2,25 @@
 //! lab is built and graded again, and the next check to work on is shown
 //! with its hint.
 //!
-//! The grader links the labs it grades, so new code means a new grader: on
-//! each change this rebuilds it with cargo (a compile error is shown as it
-//! is, and is the next thing to fix) and runs the fresh binary on the lab
-//! that changed. Nothing is remembered between rounds: what is shown is what
-//! grading says now, never a record that could go stale. The folders are
-//! polled twice a second, which needs no file-watching dependency and costs
-//! nothing next to a build.
+//! Each round grades the lab that changed exactly as `cargo run -p grader
+//! -- --lab LAB` does: the lab is rebuilt in this checkout's slot (a
+//! compile error is shown as the next thing to fix) and its checks run in
+//! isolated children. Nothing is remembered between rounds: what is shown
+//! is what grading says now, never a record that could go stale. The
+//! folders are polled twice a second, which needs no file-watching
+//! dependency and costs nothing next to a build.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime};
 
-use crate::report::Report;
-use crate::submission::course_root;
-use crate::suites::LABS;
+use grader_core::catalog;
+use grader_core::protocol::Side;
+
+use crate::compile::SlotKind;
+use crate::grade::{Grading, grade};
+use crate::compile::course_root;
+use grader_core::catalog::LABS;
 
 /// How often the lab folders are looked at.
 const POLL: Duration = Duration::from_millis(500);
@@ -111,55 +114,22 @@ pub fn changed_labs(before: &Snapshot, after: &Snapshot) -> Vec<String> {
         .collect()
 }
 
-/// One round: rebuild the grader, grade `lab` with it, show the next step.
+/// One round: build and grade `lab`, then show the next step.
 fn round(root: &Path, lab: &str, no_perf: bool) {
-    println!("\n== {lab}: building ==");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let build = Command::new(&cargo)
-        .args(["build", "-p", "grader", "--message-format", "short"])
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output();
-    let build = match build {
-        Ok(build) => build,
-        Err(e) => {
-            println!("cannot run {cargo}: {e}");
-            return;
-        }
-    };
-    if !build.status.success() {
-        let errors = crate::submission::first_errors(&String::from_utf8_lossy(&build.stderr));
-        println!("does not compile yet; the compiler's first errors:\n{errors}");
+    println!("\n== {lab}: building and grading ==");
+    let Some(info) = catalog::lab(lab) else {
+        println!("no lab named {lab}");
         return;
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let grader = target.join("debug").join("grader");
-    let report_file =
-        std::env::temp_dir().join(format!("grader-watch-{}.json", std::process::id()));
-    let mut grade = Command::new(&grader);
-    grade
-        .args(["--lab", lab, "--json"])
-        .arg(&report_file)
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null());
-    if no_perf {
-        grade.arg("--no-perf");
-    }
-    println!("== {lab}: grading ==");
-    let status = grade.status();
-    let report = std::fs::read_to_string(&report_file)
-        .ok()
-        .and_then(|text| serde_json::from_str::<Report>(&text).ok());
-    let _ = std::fs::remove_file(&report_file);
-    match (status, report) {
-        (_, Some(report)) => print!("{}", report.next_step()),
-        (Ok(status), None) => println!("grading wrote no report ({status})"),
-        (Err(e), None) => println!("cannot run {}: {e}", grader.display()),
+    };
+    let grading = Grading {
+        checkout: root,
+        slot: SlotKind::Own,
+        side: Side::Lab,
+        no_perf,
+    };
+    match grade(&grading, &[info]) {
+        Ok(report) => print!("{}", report.next_step()),
+        Err(e) => println!("grading could not run: {e}"),
     }
 }
 

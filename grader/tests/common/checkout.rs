@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use grader::carve::{Cut, cut_dir};
+
 /// Replaces `from` with `to` in `labs/LAB/src/FILE`, once; fails if `from`
 /// is not there.
 pub fn mutate(root: &Path, lab: &str, file: &str, from: &str, to: &str) {
@@ -14,15 +16,26 @@ pub fn mutate(root: &Path, lab: &str, file: &str, from: &str, to: &str) {
     std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
 }
 
-/// A checkout whose `labs` are the reference solutions.
+/// A checkout whose `labs` are the reference solutions, solved labs cut
+/// from `solutions/LAB/src`.
 pub fn checkout_from_solutions(labs: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
+    write_solved(dir.path(), labs);
+    dir
+}
+
+/// Writes the solved `labs` into the checkout at `root`.
+pub fn write_solved(root: &Path, labs: &[&str]) {
     let course = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     for lab in labs {
-        let to = dir.path().join("labs").join(lab).join("src");
-        copy(&course.join("solutions").join(lab).join("src"), &to);
+        let src = root.join("labs").join(lab).join("src");
+        let files = cut_dir(&course.join("solutions").join(lab).join("src"), Cut::Solved).unwrap();
+        for (rel, text) in files {
+            let path = src.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
     }
-    dir
 }
 
 /// Copies the tree at `from` to `to`.

@@ -95,8 +95,7 @@ pub async fn health_report(sources: &impl HealthSources, step_timeout: Duration)
     HealthReport { status, sections }
     // LAB: end
 }
-// LAB: stub
-// // ANCHOR_END: health_report
+// ANCHOR_END: health_report
 // LAB: solution
 
 fn section(title: &'static str, result: Result<String, ToolError>) -> Section {

@@ -88,8 +88,7 @@ pub fn validate(schema: &Value, value: &Value) -> Result<(), ArgError> {
     check(schema, schema, value, "")
     // LAB: end
 }
-// LAB: stub
-// // ANCHOR_END: validate
+// ANCHOR_END: validate
 // LAB: solution
 
 fn check(root: &Value, schema: &Value, value: &Value, field: &str) -> Result<(), ArgError> {

@@ -102,8 +102,7 @@ pub fn is_sensitive_key(key: &str) -> bool {
 }
 // ANCHOR_END: is_sensitive_key
 
-// LAB: stub
-// // ANCHOR: redact_text
+// ANCHOR: redact_text
 // LAB: solution
 /// Secrets recognised by their shape, with what each match becomes.
 static SECRET_SHAPES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {

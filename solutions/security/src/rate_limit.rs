@@ -152,8 +152,7 @@ pub struct RateLimiter<C = MonotonicClock> {
     clock: C,
     buckets: Mutex<HashMap<(String, String), Bucket>>,
 }
-// LAB: stub
-// // ANCHOR_END: types
+// ANCHOR_END: types
 // LAB: solution
 
 /// Tokens are compared with this slack, so a wait of exactly

@@ -40,8 +40,7 @@ impl fmt::Display for DenylistRejection {
 
 impl std::error::Error for DenylistRejection {}
 
-// LAB: stub
-// // ANCHOR: denylist_check
+// ANCHOR: denylist_check
 // LAB: solution
 /// The denylist, compiled once on first use and shared by every call.
 ///

@@ -138,8 +138,7 @@ pub fn check_query(sql: &str) -> Result<ReadOnlyQuery, SqlRejection> {
     })
     // LAB: end
 }
-// LAB: stub
-// // ANCHOR_END: check_query
+// ANCHOR_END: check_query
 // LAB: solution
 
 /// The first word of a statement, upper case: `DELETE`, `CREATE`, ...

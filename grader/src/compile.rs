@@ -1,0 +1,432 @@
+//! Building what is graded: a checkout's labs with the course's harness
+//! around them, in a scratch workspace, never in this process.
+//!
+//! Grading this checkout and grading a student's submission are the same
+//! steps. A *slot* is a scratch copy of the course under
+//! `target/grader/slots/NAME`: the course's manifests, grader and
+//! solutions, with `labs/LAB/src` taken from the checkout being graded.
+//! The checkout itself always uses the slot `own`; submissions take a free
+//! `sub-N` slot. Each slot gives its `lab-*` crates a version of their own
+//! (`0.1.0-grading.NAME`), so cargo keeps their build artifacts apart,
+//! while everything else (dependencies, references, the grader's kit) is
+//! one build shared with the course's own `target/`. Files are written
+//! only when their content changes, so after an edit to one lab file cargo
+//! rebuilds that lab and relinks only the harnesses that link it.
+//!
+//! When a build fails, each lab is built alone, in course order; a lab
+//! that does not compile is replaced by its stub (carved from the
+//! reference), so it scores zero with the compiler's errors while the
+//! other labs are graded.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use grader_core::catalog::{self, LabInfo};
+
+use crate::carve;
+use crate::submission::{Budget, first_errors};
+
+/// Course files every slot holds, beside `labs/`.
+const COURSE_ITEMS: &[&str] = &["Cargo.toml", "src", "grader", "solutions"];
+
+/// Where a lab's sources come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// The checkout's own `labs/LAB/src`.
+    Checkout,
+    /// The checkout has no `labs/LAB/src`: the stub stands in.
+    Missing,
+    /// It did not compile: the stub stands in; the compiler's first errors.
+    Broken(String),
+}
+
+/// A slot, built: one harness binary per lab asked for, or why there is
+/// none.
+pub struct Prepared {
+    /// The slot's folder (kept while this value lives).
+    pub dir: PathBuf,
+    /// Per lab asked for: its harness binary, or why none could be built.
+    pub harness: BTreeMap<&'static str, Result<PathBuf, String>>,
+    /// Per lab of the slot: where its sources came from.
+    pub origin: BTreeMap<&'static str, Origin>,
+    /// Held while the slot is in use.
+    _lock: fs::File,
+}
+
+/// The course root: the workspace this grader was built from.
+pub fn course_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the grader sits inside the course workspace")
+        .to_path_buf()
+}
+
+/// The build directory shared with the course's own builds.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => {
+            let dir = PathBuf::from(dir);
+            if dir.is_absolute() {
+                dir
+            } else {
+                course_root().join(dir)
+            }
+        }
+        _ => course_root().join("target"),
+    }
+}
+
+/// Which slot a grading takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotKind {
+    /// This checkout: always the slot `own`, waited for when busy.
+    Own,
+    /// Another checkout: the first free `sub-N`.
+    Submission,
+}
+
+/// How many submission slots there are at most.
+const SUBMISSION_SLOTS: usize = 64;
+
+/// Takes a slot and its lock.
+fn take_slot(kind: SlotKind) -> Result<(String, PathBuf, fs::File), String> {
+    let slots = target_dir().join("grader").join("slots");
+    fs::create_dir_all(&slots).map_err(|e| format!("cannot create {}: {e}", slots.display()))?;
+    let open = |name: &str| {
+        let path = slots.join(format!("{name}.lock"));
+        fs::File::create(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))
+    };
+    let names: Vec<String> = match kind {
+        SlotKind::Own => vec!["own".to_owned()],
+        SlotKind::Submission => (0..SUBMISSION_SLOTS).map(|i| format!("sub-{i}")).collect(),
+    };
+    for name in &names {
+        let lock = open(name)?;
+        if lock.try_lock().is_ok() {
+            return Ok((name.clone(), slots.join(name), lock));
+        }
+    }
+    let name = &names[0];
+    eprintln!("grader: waiting for another grading that uses {name} to finish");
+    let lock = open(name)?;
+    lock.lock()
+        .map_err(|e| format!("cannot lock the slot {name}: {e}"))?;
+    Ok((name.clone(), slots.join(name), lock))
+}
+
+/// The version a slot gives its lab crates.
+fn slot_version(name: &str) -> String {
+    format!("0.1.0-grading.{name}")
+}
+
+/// Prepares a slot with the labs of the checkout at `checkout` and builds
+/// the harness of each lab in `labs`.
+pub fn prepare(checkout: &Path, kind: SlotKind, labs: &[&'static LabInfo]) -> Result<Prepared, String> {
+    let root = course_root();
+    let (name, dir, lock) = take_slot(kind)?;
+    let version = slot_version(&name);
+    sync_course(&root, &dir, &version)?;
+    let mut origin = BTreeMap::new();
+    for lab in catalog::LABS {
+        let theirs = checkout.join("labs").join(lab.name).join("src");
+        let ours = dir.join("labs").join(lab.name).join("src");
+        let taken = if theirs.is_dir() {
+            let files = read_tree(&theirs, &mut Budget::submission()).map_err(|e| {
+                format!("cannot read labs/{}/src of {}: {e}", lab.name, checkout.display())
+            })?;
+            mirror(&files, &ours)?;
+            Origin::Checkout
+        } else {
+            stand_in(&root, lab.name, &ours)?;
+            Origin::Missing
+        };
+        origin.insert(lab.name, taken);
+    }
+    let mut prepared = Prepared {
+        dir,
+        harness: BTreeMap::new(),
+        origin,
+        _lock: lock,
+    };
+    build(&root, &mut prepared, labs)?;
+    Ok(prepared)
+}
+
+/// Writes the stub of `lab`, carved from the reference, into `src`.
+fn stand_in(root: &Path, lab: &str, src: &Path) -> Result<(), String> {
+    let carved = carve::carve_dir(&root.join("solutions").join(lab).join("src"))?;
+    let files: Vec<(PathBuf, Vec<u8>)> = carved
+        .into_iter()
+        .map(|(rel, text)| (rel, text.into_bytes()))
+        .collect();
+    mirror(&files, src)
+}
+
+/// Copies the course into the slot: every file written only when it
+/// changed; the lab crates' manifests and the lock file get the slot's
+/// version.
+fn sync_course(root: &Path, dir: &Path, version: &str) -> Result<(), String> {
+    let err = |e: std::io::Error| format!("cannot prepare the scratch copy in {}: {e}", dir.display());
+    for item in COURSE_ITEMS {
+        let from = root.join(item);
+        let files = if from.is_dir() {
+            read_tree(&from, &mut Budget::unlimited()).map_err(err)?
+        } else {
+            vec![(PathBuf::new(), fs::read(&from).map_err(err)?)]
+        };
+        if from.is_dir() {
+            mirror(&files, &dir.join(item))?;
+        } else {
+            write_if_changed(&dir.join(item), &files[0].1)?;
+        }
+    }
+    let lock = fs::read_to_string(root.join("Cargo.lock")).map_err(err)?;
+    let mut lock = lock;
+    for lab in catalog::LABS {
+        let package = format!("name = \"lab-{}\"\nversion = \"0.1.0\"", lab.name);
+        lock = lock.replacen(
+            &package,
+            &format!("name = \"lab-{}\"\nversion = \"{version}\"", lab.name),
+            1,
+        );
+        let lab_dir = root.join("labs").join(lab.name);
+        let manifest = fs::read_to_string(lab_dir.join("Cargo.toml")).map_err(err)?;
+        let manifest = manifest.replacen(
+            "version = \"0.1.0\"",
+            &format!("version = \"{version}\""),
+            1,
+        );
+        let slot_lab = dir.join("labs").join(lab.name);
+        write_if_changed(&slot_lab.join("Cargo.toml"), manifest.as_bytes())?;
+        // The visible tests' shared helpers: some suites use them.
+        let tests = lab_dir.join("tests");
+        if tests.is_dir() {
+            let files = read_tree(&tests, &mut Budget::unlimited()).map_err(err)?;
+            mirror(&files, &slot_lab.join("tests"))?;
+        }
+    }
+    write_if_changed(&dir.join("Cargo.lock"), lock.as_bytes())
+}
+
+/// Every regular file under `dir` (symlinks and `target/` skipped), by
+/// path relative to `dir`, within `budget`.
+pub(crate) fn read_tree(dir: &Path, budget: &mut Budget) -> std::io::Result<Vec<(PathBuf, Vec<u8>)>> {
+    fn walk(
+        base: &Path,
+        dir: &Path,
+        budget: &mut Budget,
+        out: &mut Vec<(PathBuf, Vec<u8>)>,
+    ) -> std::io::Result<()> {
+        for entry in fs::read_dir(dir)? {
+            let entry = entry?;
+            let path = entry.path();
+            let meta = fs::symlink_metadata(&path)?;
+            if meta.is_dir() {
+                if entry.file_name() != "target" {
+                    walk(base, &path, budget, out)?;
+                }
+            } else if meta.is_file() {
+                budget.take(meta.len())?;
+                let rel = path.strip_prefix(base).expect("under base").to_path_buf();
+                out.push((rel, fs::read(&path)?));
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, budget, &mut out)?;
+    Ok(out)
+}
+
+/// Makes `to` hold exactly `files`: changed and new files written, files
+/// not in the list removed (a stale module left behind could be compiled
+/// into the next submission graded here), unchanged files left alone.
+fn mirror(files: &[(PathBuf, Vec<u8>)], to: &Path) -> Result<(), String> {
+    for (rel, bytes) in files {
+        write_if_changed(&to.join(rel), bytes)?;
+    }
+    remove_extra(to, to, files)
+}
+
+fn remove_extra(base: &Path, dir: &Path, keep: &[(PathBuf, Vec<u8>)]) -> Result<(), String> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let rel = path.strip_prefix(base).expect("under base");
+        let is_dir = fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+        let removed = if is_dir {
+            if keep.iter().any(|(k, _)| k.starts_with(rel)) {
+                remove_extra(base, &path, keep)?;
+                continue;
+            }
+            fs::remove_dir_all(&path)
+        } else if keep.iter().any(|(k, _)| k == rel) {
+            continue;
+        } else {
+            fs::remove_file(&path)
+        };
+        removed.map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` unless it already holds them.
+fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    if fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// The labs whose crates the harnesses of `labs` link, in course order.
+fn needed(labs: &[&'static LabInfo]) -> Vec<&'static LabInfo> {
+    catalog::LABS
+        .iter()
+        .filter(|l| {
+            labs.iter()
+                .any(|g| g.name == l.name || g.builds_on.contains(&l.name))
+        })
+        .collect()
+}
+
+/// Builds the harnesses of `labs` in the slot, replacing labs that do not
+/// compile by their stubs, and links each harness binary into the slot.
+fn build(root: &Path, prepared: &mut Prepared, labs: &[&'static LabInfo]) -> Result<(), String> {
+    let target = target_dir();
+    let grader_dir = target.join("grader");
+    fs::create_dir_all(&grader_dir)
+        .map_err(|e| format!("cannot create {}: {e}", grader_dir.display()))?;
+    // Builds in every slot share `target/debug/harness-LAB`, where cargo
+    // links a fresh binary: one build at a time, up to the copy.
+    let lock_path = grader_dir.join("build.lock");
+    let build_lock = fs::File::create(&lock_path)
+        .map_err(|e| format!("cannot create {}: {e}", lock_path.display()))?;
+    build_lock
+        .lock()
+        .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
+
+    let packages: Vec<String> = labs.iter().map(|l| format!("harness-{}", l.name)).collect();
+    if labs
+        .iter()
+        .any(|l| !target.join("debug").join(format!("harness-{}", l.name)).exists())
+    {
+        eprintln!("building the course and its grader (first time: a few minutes on 2 cores)");
+    }
+    let all_built = cargo_build(&prepared.dir, &packages)?.is_ok();
+    if !all_built {
+        // Which labs break it? In course order, so each is built against
+        // the earlier ones as they will be graded.
+        for lab in needed(labs) {
+            if prepared.origin[lab.name] != Origin::Checkout {
+                continue;
+            }
+            if let Err(errors) = cargo_build(&prepared.dir, &[format!("lab-{}", lab.name)])? {
+                stand_in(root, lab.name, &prepared.dir.join("labs").join(lab.name).join("src"))?;
+                prepared.origin.insert(lab.name, Origin::Broken(errors));
+            }
+        }
+    }
+    let bin = prepared.dir.join("bin");
+    fs::create_dir_all(&bin).map_err(|e| format!("cannot create {}: {e}", bin.display()))?;
+    for lab in labs {
+        let package = format!("harness-{}", lab.name);
+        let result = if all_built {
+            Ok(())
+        } else {
+            cargo_build(&prepared.dir, std::slice::from_ref(&package))?
+        };
+        let built = match result {
+            Ok(()) => {
+                let from = target.join("debug").join(&package);
+                let to = bin.join(&package);
+                let _ = fs::remove_file(&to);
+                fs::hard_link(&from, &to)
+                    .or_else(|_| fs::copy(&from, &to).map(|_| ()))
+                    .map(|()| to)
+                    .map_err(|e| format!("cannot copy {} into the slot: {e}", from.display()))
+            }
+            Err(errors) => Err(format!(
+                "the grader could not build its suite for this lab, so it was not graded; the compiler's first errors:\n{errors}"
+            )),
+        };
+        prepared.harness.insert(lab.name, built);
+    }
+    Ok(())
+}
+
+/// `cargo build -p PACKAGE...` in the slot. The outer `Result` is cargo
+/// failing to run; the inner `Err` holds the compiler's first errors.
+fn cargo_build(slot: &Path, packages: &[String]) -> Result<Result<(), String>, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut command = Command::new(&cargo);
+    command
+        .args(["build", "--locked", "--message-format", "short"])
+        .current_dir(slot)
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for package in packages {
+        command.args(["-p", package]);
+    }
+    if std::io::stderr().is_terminal() {
+        command.env("CARGO_TERM_PROGRESS_WHEN", "never");
+    }
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run {cargo}: {e}"))?;
+    Ok(if output.status.success() {
+        Ok(())
+    } else {
+        Err(first_errors(&String::from_utf8_lossy(&output.stderr)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mirror_writes_changes_only_and_removes_what_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let to = dir.path().join("src");
+        let files = |list: &[(&str, &str)]| -> Vec<(PathBuf, Vec<u8>)> {
+            list.iter()
+                .map(|(p, t)| (PathBuf::from(p), t.as_bytes().to_vec()))
+                .collect()
+        };
+        mirror(&files(&[("lib.rs", "a"), ("m/x.rs", "b"), ("old.rs", "c")]), &to).unwrap();
+        let stamp = fs::metadata(to.join("lib.rs")).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        mirror(&files(&[("lib.rs", "a"), ("m/x.rs", "B")]), &to).unwrap();
+        assert_eq!(
+            fs::metadata(to.join("lib.rs")).unwrap().modified().unwrap(),
+            stamp,
+            "an unchanged file keeps its time, so cargo does not rebuild it"
+        );
+        assert_eq!(fs::read_to_string(to.join("m/x.rs")).unwrap(), "B");
+        assert!(!to.join("old.rs").exists(), "a file the checkout no longer has is removed");
+        mirror(&files(&[("lib.rs", "a")]), &to).unwrap();
+        assert!(!to.join("m").exists());
+    }
+
+    #[test]
+    fn a_lab_needs_the_labs_it_builds_on() {
+        let names = |labs: &[&str]| -> Vec<&str> {
+            let infos: Vec<&'static LabInfo> =
+                labs.iter().map(|n| catalog::lab(n).unwrap()).collect();
+            needed(&infos).iter().map(|l| l.name).collect()
+        };
+        assert_eq!(names(&["design"]), ["security", "errors", "design"]);
+        assert_eq!(names(&["security"]), ["security"]);
+    }
+}
