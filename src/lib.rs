@@ -41,10 +41,18 @@ pub fn grader_binary() -> Result<PathBuf, String> {
             grader.display()
         )
     })?;
-    let sources = ["grader/src", "labs", "solutions"].map(|dir| root().join(dir));
+    // The launcher's own sources; the labs, references and suites it builds
+    // itself, into a scratch copy, each time it grades.
+    let sources = [
+        "grader/src",
+        "grader/core/src",
+        "grader/sandbox/src",
+        "grader/class-report/src",
+    ]
+    .map(|dir| root().join(dir));
     if let Some(newer) = sources.iter().find_map(|dir| newer_file(dir, built)) {
         return Err(format!(
-            "{} is older than {}: run `cargo test` at the root (or `cargo build -p grader`) so the checks grade the current code",
+            "{} is older than {}: run `cargo test` at the root (or `cargo build -p grader`) so the checks use the current grader",
             grader.display(),
             newer.display()
         ));

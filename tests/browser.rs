@@ -188,7 +188,10 @@ fn every_page_renders_in_chromium_with_working_links() {
         // only when it fails, so the skip goes to the terminal directly.
         if let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty") {
             use std::io::Write;
-            let _ = writeln!(tty, "SKIPPED: the book was not checked in a browser (BOOK_BROWSER_CHECK=optional and no Chromium)");
+            let _ = writeln!(
+                tty,
+                "SKIPPED: the book was not checked in a browser (BOOK_BROWSER_CHECK=optional and no Chromium)"
+            );
         }
         eprintln!("skipped: no Chromium (BOOK_BROWSER_CHECK=optional)");
         return;

@@ -395,12 +395,7 @@ fn row_of(student: &str, report: &Report, labs: &[&'static Lab]) -> Row {
 fn failed_row(student: &str, labs: &[&'static Lab], why: &str) -> Row {
     let max = labs
         .iter()
-        .map(|lab| {
-            lab.checks
-                .iter()
-                .map(|c| c.points)
-                .sum::<u32>()
-        })
+        .map(|lab| lab.checks.iter().map(|c| c.points).sum::<u32>())
         .sum();
     Row {
         student: student.to_owned(),

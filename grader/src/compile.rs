@@ -30,7 +30,7 @@ use crate::carve;
 use crate::submission::{Budget, first_errors};
 
 /// Course files every slot holds, beside `labs/`.
-const COURSE_ITEMS: &[&str] = &["Cargo.toml", "src", "grader", "solutions"];
+const COURSE_ITEMS: &[&str] = &["Cargo.toml", "src", "grader", "solutions", "course-deps"];
 
 /// Where a lab's sources come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,7 +124,11 @@ fn slot_version(name: &str) -> String {
 
 /// Prepares a slot with the labs of the checkout at `checkout` and builds
 /// the harness of each lab in `labs`.
-pub fn prepare(checkout: &Path, kind: SlotKind, labs: &[&'static LabInfo]) -> Result<Prepared, String> {
+pub fn prepare(
+    checkout: &Path,
+    kind: SlotKind,
+    labs: &[&'static LabInfo],
+) -> Result<Prepared, String> {
     let root = course_root();
     let (name, dir, lock) = take_slot(kind)?;
     let version = slot_version(&name);
@@ -135,7 +139,11 @@ pub fn prepare(checkout: &Path, kind: SlotKind, labs: &[&'static LabInfo]) -> Re
         let ours = dir.join("labs").join(lab.name).join("src");
         let taken = if theirs.is_dir() {
             let files = read_tree(&theirs, &mut Budget::submission()).map_err(|e| {
-                format!("cannot read labs/{}/src of {}: {e}", lab.name, checkout.display())
+                format!(
+                    "cannot read labs/{}/src of {}: {e}",
+                    lab.name,
+                    checkout.display()
+                )
             })?;
             mirror(&files, &ours)?;
             Origin::Checkout
@@ -169,7 +177,8 @@ fn stand_in(root: &Path, lab: &str, src: &Path) -> Result<(), String> {
 /// changed; the lab crates' manifests and the lock file get the slot's
 /// version.
 fn sync_course(root: &Path, dir: &Path, version: &str) -> Result<(), String> {
-    let err = |e: std::io::Error| format!("cannot prepare the scratch copy in {}: {e}", dir.display());
+    let err =
+        |e: std::io::Error| format!("cannot prepare the scratch copy in {}: {e}", dir.display());
     for item in COURSE_ITEMS {
         let from = root.join(item);
         let files = if from.is_dir() {
@@ -213,7 +222,10 @@ fn sync_course(root: &Path, dir: &Path, version: &str) -> Result<(), String> {
 
 /// Every regular file under `dir` (symlinks and `target/` skipped), by
 /// path relative to `dir`, within `budget`.
-pub(crate) fn read_tree(dir: &Path, budget: &mut Budget) -> std::io::Result<Vec<(PathBuf, Vec<u8>)>> {
+pub(crate) fn read_tree(
+    dir: &Path,
+    budget: &mut Budget,
+) -> std::io::Result<Vec<(PathBuf, Vec<u8>)>> {
     fn walk(
         base: &Path,
         dir: &Path,
@@ -281,7 +293,8 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<(), String> {
         return Ok(());
     }
     if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     }
     fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
@@ -314,10 +327,12 @@ fn build(root: &Path, prepared: &mut Prepared, labs: &[&'static LabInfo]) -> Res
         .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
 
     let packages: Vec<String> = labs.iter().map(|l| format!("harness-{}", l.name)).collect();
-    if labs
-        .iter()
-        .any(|l| !target.join("debug").join(format!("harness-{}", l.name)).exists())
-    {
+    if labs.iter().any(|l| {
+        !target
+            .join("debug")
+            .join(format!("harness-{}", l.name))
+            .exists()
+    }) {
         eprintln!("building the course and its grader (first time: a few minutes on 2 cores)");
     }
     let all_built = cargo_build(&prepared.dir, &packages)?.is_ok();
@@ -329,7 +344,11 @@ fn build(root: &Path, prepared: &mut Prepared, labs: &[&'static LabInfo]) -> Res
                 continue;
             }
             if let Err(errors) = cargo_build(&prepared.dir, &[format!("lab-{}", lab.name)])? {
-                stand_in(root, lab.name, &prepared.dir.join("labs").join(lab.name).join("src"))?;
+                stand_in(
+                    root,
+                    lab.name,
+                    &prepared.dir.join("labs").join(lab.name).join("src"),
+                )?;
                 prepared.origin.insert(lab.name, Origin::Broken(errors));
             }
         }
@@ -404,7 +423,11 @@ mod tests {
                 .map(|(p, t)| (PathBuf::from(p), t.as_bytes().to_vec()))
                 .collect()
         };
-        mirror(&files(&[("lib.rs", "a"), ("m/x.rs", "b"), ("old.rs", "c")]), &to).unwrap();
+        mirror(
+            &files(&[("lib.rs", "a"), ("m/x.rs", "b"), ("old.rs", "c")]),
+            &to,
+        )
+        .unwrap();
         let stamp = fs::metadata(to.join("lib.rs")).unwrap().modified().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
         mirror(&files(&[("lib.rs", "a"), ("m/x.rs", "B")]), &to).unwrap();
@@ -414,7 +437,10 @@ mod tests {
             "an unchanged file keeps its time, so cargo does not rebuild it"
         );
         assert_eq!(fs::read_to_string(to.join("m/x.rs")).unwrap(), "B");
-        assert!(!to.join("old.rs").exists(), "a file the checkout no longer has is removed");
+        assert!(
+            !to.join("old.rs").exists(),
+            "a file the checkout no longer has is removed"
+        );
         mirror(&files(&[("lib.rs", "a")]), &to).unwrap();
         assert!(!to.join("m").exists());
     }

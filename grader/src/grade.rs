@@ -65,7 +65,14 @@ pub fn grade(grading: &Grading<'_>, labs: &[&'static LabInfo]) -> Result<Report,
             (_, Side::Solution) | (Origin::Checkout, _) => report,
             (Origin::Missing, Side::Lab) => zeroed(
                 &report,
-                &format!("labs/{}/src is missing from the checkout graded", lab.name),
+                &format!(
+                    "labs/{}/src is missing from {}",
+                    lab.name,
+                    match grading.slot {
+                        SlotKind::Own => "this checkout",
+                        SlotKind::Submission => "the submission",
+                    }
+                ),
                 None,
             ),
             (Origin::Broken(errors), Side::Lab) => zeroed(

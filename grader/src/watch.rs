@@ -18,8 +18,8 @@ use grader_core::catalog;
 use grader_core::protocol::Side;
 
 use crate::compile::SlotKind;
-use crate::grade::{Grading, grade};
 use crate::compile::course_root;
+use crate::grade::{Grading, grade};
 use grader_core::catalog::LABS;
 
 /// How often the lab folders are looked at.

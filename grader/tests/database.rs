@@ -41,7 +41,9 @@ fn what_crashed_checks_leave_behind_is_dropped_by_prefix() {
     // Two scratch schemas abandoned, as by a check killed at its deadline.
     run(
         &url,
-        format!("CREATE SCHEMA {prefix}_1; CREATE TABLE {prefix}_1.t (x int); CREATE SCHEMA {prefix}_2"),
+        format!(
+            "CREATE SCHEMA {prefix}_1; CREATE TABLE {prefix}_1.t (x int); CREATE SCHEMA {prefix}_2"
+        ),
     );
     assert_eq!(schemas_like(&url, &prefix).len(), 2);
     assert_eq!(db::drop_scratch_schemas(&url, &prefix).unwrap(), 2);

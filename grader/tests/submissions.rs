@@ -11,6 +11,7 @@
 //! edits, so the rest of the submission is known to be right.
 
 #[path = "common/checkout.rs"]
+#[allow(dead_code, reason = "each test binary uses part of the shared helpers")]
 mod checkout;
 mod common;
 

@@ -133,7 +133,10 @@ mod tests {
             let line = message.to_line("n0nce");
             assert_eq!(Message::parse(&line, "n0nce"), Some(message.clone()));
             assert_eq!(Message::parse(&line, "other"), None);
-            assert_eq!(Message::parse(&line.replacen("n0nce", "", 1), "n0nce"), None);
+            assert_eq!(
+                Message::parse(&line.replacen("n0nce", "", 1), "n0nce"),
+                None
+            );
         }
         assert_eq!(
             parse_request(&request("abc", &[0, 4])),

@@ -31,10 +31,13 @@ pub struct Check {
     pub run: fn() -> Outcome,
 }
 
+/// A check's name and the function that runs it, as a suite lists them.
+pub type Named<'a> = (&'a str, fn() -> Outcome);
+
 /// Pairs each catalogue entry of `lab` with its function, in catalogue
 /// order. Panics when a name is missing on either side: the suite and the
 /// catalogue must list the same checks (every harness's tests call this).
-pub fn bind(lab: &str, runs: &[(&str, fn() -> Outcome)]) -> Vec<Check> {
+pub fn bind(lab: &str, runs: &[Named<'_>]) -> Vec<Check> {
     let info = catalog::lab(lab).unwrap_or_else(|| panic!("no lab {lab} in the catalogue"));
     for (name, _) in runs {
         assert!(

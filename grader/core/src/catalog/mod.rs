@@ -84,12 +84,21 @@ mod tests {
         for (i, lab) in LABS.iter().enumerate() {
             for earlier in lab.builds_on {
                 let at = LABS.iter().position(|l| l.name == *earlier);
-                assert!(at.is_some_and(|at| at < i), "{} builds on {earlier}", lab.name);
+                assert!(
+                    at.is_some_and(|at| at < i),
+                    "{} builds on {earlier}",
+                    lab.name
+                );
             }
             let mut names: Vec<&str> = lab.checks.iter().map(|c| c.name).collect();
             names.sort_unstable();
             names.dedup();
-            assert_eq!(names.len(), lab.checks.len(), "{}: duplicate check names", lab.name);
+            assert_eq!(
+                names.len(),
+                lab.checks.len(),
+                "{}: duplicate check names",
+                lab.name
+            );
             assert!(lab.max_points() > 0);
         }
     }

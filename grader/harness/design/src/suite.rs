@@ -15,9 +15,9 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use grader_kit::{paused_runtime, runtime};
-use grader_kit::{Check, Outcome, unit};
 use grader_kit::prop::{ensure, property};
+use grader_kit::{Check, Outcome, unit};
+use grader_kit::{paused_runtime, runtime};
 
 // The argument types stay inside the schema subset the lab handles: their
 // enum variants carry no doc comments, which would turn `enum` into
@@ -353,9 +353,18 @@ fn suite<S: Api>() -> Vec<Check> {
         "design",
         &[
             ("names_follow_the_rules", names_follow_the_rules::<S>),
-            ("registration_agrees_with_a_model", registration_agrees_with_a_model::<S>),
-            ("arguments_match_the_schema", arguments_match_the_schema::<S>),
-            ("execute_checks_before_running", execute_checks_before_running::<S>),
+            (
+                "registration_agrees_with_a_model",
+                registration_agrees_with_a_model::<S>,
+            ),
+            (
+                "arguments_match_the_schema",
+                arguments_match_the_schema::<S>,
+            ),
+            (
+                "execute_checks_before_running",
+                execute_checks_before_running::<S>,
+            ),
             ("tool_list_for_mcp", tool_list_for_mcp::<S>),
             ("composition_degrades", composition_degrades::<S>),
             ("markdown_report", markdown_report::<S>),

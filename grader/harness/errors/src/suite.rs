@@ -16,8 +16,8 @@ use proptest::test_runner::TestCaseError;
 use serde_json::{Value, json};
 
 use grader_kit::paused_runtime;
-use grader_kit::{Check, Outcome, unit};
 use grader_kit::prop::{ensure, property};
+use grader_kit::{Check, Outcome, unit};
 
 #[path = "../../../../labs/errors/tests/common/mod.rs"]
 mod fake_db;
@@ -388,8 +388,14 @@ fn suite<S: Api>() -> Vec<Check> {
         &[
             ("codes_retryable", codes_retryable::<S>),
             ("text_form_and_mcp_result", text_form_and_mcp_result::<S>),
-            ("conversions_choose_the_code", conversions_choose_the_code::<S>),
-            ("internal_details_never_reach_the_model", internal_details_never_reach_the_model::<S>),
+            (
+                "conversions_choose_the_code",
+                conversions_choose_the_code::<S>,
+            ),
+            (
+                "internal_details_never_reach_the_model",
+                internal_details_never_reach_the_model::<S>,
+            ),
             ("backoff_formula", backoff_formula::<S>),
             ("retry_follows_the_policy", retry_follows_the_policy::<S>),
             ("zero_and_one_attempt", zero_and_one_attempt::<S>),

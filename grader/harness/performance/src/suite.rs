@@ -14,12 +14,12 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 use grader_kit::clock::SuiteClock;
-use grader_kit::security_gen as generate;
-use grader_kit::{paused_runtime, runtime};
-use grader_kit::{Check, Outcome, unit};
 use grader_kit::db;
 use grader_kit::perf::ratio_at_most;
 use grader_kit::prop::{ensure, property};
+use grader_kit::security_gen as generate;
+use grader_kit::{Check, Outcome, unit};
+use grader_kit::{paused_runtime, runtime};
 
 grader_kit::clock_handle!(lab_security, solution_security);
 
@@ -261,11 +261,23 @@ fn suite<S: Api>() -> Vec<Check> {
             ("cache_agrees_with_a_model", cache_agrees_with_a_model::<S>),
             ("cache_loader_runs_once", cache_loader_runs_once::<S>),
             ("pool_rows_as_json", pool_rows_as_json::<S>),
-            ("pool_refuses_writes_in_disguise", pool_refuses_writes_in_disguise::<S>),
+            (
+                "pool_refuses_writes_in_disguise",
+                pool_refuses_writes_in_disguise::<S>,
+            ),
             ("pool_cuts_slow_queries", pool_cuts_slow_queries::<S>),
-            ("pool_connection_comes_back_clean", pool_connection_comes_back_clean::<S>),
-            ("batch_is_concurrent_and_ordered", batch_is_concurrent_and_ordered::<S>),
-            ("perf_cache_hit_is_constant_time", perf_cache_hit_is_constant_time::<S>),
+            (
+                "pool_connection_comes_back_clean",
+                pool_connection_comes_back_clean::<S>,
+            ),
+            (
+                "batch_is_concurrent_and_ordered",
+                batch_is_concurrent_and_ordered::<S>,
+            ),
+            (
+                "perf_cache_hit_is_constant_time",
+                perf_cache_hit_is_constant_time::<S>,
+            ),
         ],
     )
 }

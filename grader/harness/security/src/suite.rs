@@ -13,12 +13,14 @@ use proptest::strategy::Strategy;
 use proptest::test_runner::TestCaseError;
 use serde_json::{Value, json};
 
-use grader_kit::security_gen::{self as generate, DIRS, LinkTarget, Member, Node, Request, TOOLS, Tree};
 use grader_kit::clock::SuiteClock;
-use grader_kit::{Check, Outcome, unit};
 use grader_kit::db;
 use grader_kit::perf::ratio_at_most;
 use grader_kit::prop::{ensure, property};
+use grader_kit::security_gen::{
+    self as generate, DIRS, LinkTarget, Member, Node, Request, TOOLS, Tree,
+};
+use grader_kit::{Check, Outcome, unit};
 
 /// Why a permission check denied a call, in crate-neutral terms.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,18 +217,39 @@ fn suite<S: Api>() -> Vec<Check> {
         "security",
         &[
             ("sql_denylist_port", sql_denylist_port::<S>),
-            ("sql_accepts_generated_selects", sql_accepts_generated_selects::<S>),
-            ("sql_refuses_disguised_writes", sql_refuses_disguised_writes::<S>),
-            ("sql_refuses_forbidden_functions", sql_refuses_forbidden_functions::<S>),
+            (
+                "sql_accepts_generated_selects",
+                sql_accepts_generated_selects::<S>,
+            ),
+            (
+                "sql_refuses_disguised_writes",
+                sql_refuses_disguised_writes::<S>,
+            ),
+            (
+                "sql_refuses_forbidden_functions",
+                sql_refuses_forbidden_functions::<S>,
+            ),
             ("sql_names_the_reason", sql_names_the_reason::<S>),
             ("paths_stay_inside_roots", paths_stay_inside_roots::<S>),
             ("paths_edge_cases", paths_edge_cases::<S>),
-            ("permissions_follow_the_table", permissions_follow_the_table::<S>),
-            ("redaction_removes_planted_secrets", redaction_removes_planted_secrets::<S>),
+            (
+                "permissions_follow_the_table",
+                permissions_follow_the_table::<S>,
+            ),
+            (
+                "redaction_removes_planted_secrets",
+                redaction_removes_planted_secrets::<S>,
+            ),
             ("audit_entry_format", audit_entry_format::<S>),
             ("rate_limit_bucket_bound", rate_limit_bucket_bound::<S>),
-            ("sql_checked_queries_run_on_postgres", sql_checked_queries_run_on_postgres::<S>),
-            ("perf_denylist_compiled_once", perf_denylist_compiled_once::<S>),
+            (
+                "sql_checked_queries_run_on_postgres",
+                sql_checked_queries_run_on_postgres::<S>,
+            ),
+            (
+                "perf_denylist_compiled_once",
+                perf_denylist_compiled_once::<S>,
+            ),
             ("perf_check_query_no_setup_per_call", perf_check_query::<S>),
         ],
     )

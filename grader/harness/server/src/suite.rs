@@ -18,10 +18,10 @@ use serde_json::{Value, json};
 use crate::server_proc::{
     HttpServer, Human, Sandbox, Session, error_code, expect_error, expect_ok, text,
 };
-use grader_kit::{Side, runtime, security_gen as generate};
-use grader_kit::{Check, Outcome, unit};
 use grader_kit::db;
 use grader_kit::prop::{ensure, property};
+use grader_kit::{Check, Outcome, unit};
+use grader_kit::{Side, runtime, security_gen as generate};
 
 /// What the suite needs from one side's crate, in process.
 pub trait Api {
@@ -371,12 +371,21 @@ pub fn suite<S: Api>() -> Vec<Check> {
             ("bearer_tokens_are_checked", bearer::<S>),
             ("pipeline_runs_every_step_in_order", || unit(S::pipeline())),
             ("tools_are_listed_with_their_schemas", tool_list::<S>),
-            ("injections_leave_the_demo_database_unchanged", injections_sqlite::<S>),
-            ("injections_leave_postgresql_unchanged", injections_postgres::<S>),
+            (
+                "injections_leave_the_demo_database_unchanged",
+                injections_sqlite::<S>,
+            ),
+            (
+                "injections_leave_postgresql_unchanged",
+                injections_postgres::<S>,
+            ),
             ("traversals_stay_inside_the_log_roots", traversals::<S>),
             ("every_call_is_audited_without_secrets", audit::<S>),
             ("bursts_are_rate_limited", burst::<S>),
-            ("slow_queries_time_out_and_the_server_goes_on", slow_query::<S>),
+            (
+                "slow_queries_time_out_and_the_server_goes_on",
+                slow_query::<S>,
+            ),
             ("approval_goes_through_elicitation", approval::<S>),
             ("http_endpoints_and_guards", http::<S>),
             ("shutdown_finishes_calls_in_flight", shutdown::<S>),
