@@ -39,6 +39,8 @@ pub struct ClassOptions {
     pub jobs: usize,
     /// Skip the perf checks.
     pub no_perf: bool,
+    /// Refuse to grade without every protection (`--require-sandbox`).
+    pub require_sandbox: bool,
 }
 
 /// How many submissions to grade at once by default: one per core. The
@@ -61,6 +63,9 @@ pub struct Row {
     pub max: u32,
     /// `graded`, or what went wrong.
     pub status: String,
+    /// Advisory flags on the student's code (no points change): what, in
+    /// which lab, without line numbers; empty when there are none.
+    pub flags: String,
 }
 
 /// One entry of the class folder.
@@ -99,7 +104,13 @@ pub fn grade_class(options: &ClassOptions, labs: &[&'static Lab]) -> Result<Vec<
                     progress.started();
                     let scratch = work.join(&entry.student);
                     let graded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        grade_one(entry, &scratch, labs, options.no_perf)
+                        grade_one(
+                            entry,
+                            &scratch,
+                            labs,
+                            options.no_perf,
+                            options.require_sandbox,
+                        )
                     }))
                     .unwrap_or_else(|_| Err("the grader itself failed on this submission".into()));
                     let _ = fs::remove_dir_all(&scratch);
@@ -183,6 +194,7 @@ fn grade_one(
     scratch: &Path,
     labs: &[&'static Lab],
     no_perf: bool,
+    require_sandbox: bool,
 ) -> Result<Report, String> {
     let checkout = if entry.path.is_dir() {
         entry.path.clone()
@@ -213,6 +225,7 @@ fn grade_one(
         slot: crate::compile::SlotKind::Submission,
         side: grader_core::protocol::Side::Lab,
         no_perf,
+        require_sandbox,
     };
     let mut report = crate::grade::grade(&grading, labs)?;
     report.target = format!("submission {}", entry.student);
@@ -374,6 +387,8 @@ fn row_of(student: &str, report: &Report, labs: &[&'static Lab]) -> Row {
             || message.starts_with(&format!("labs/{} does not compile", lab.name))
         {
             problems.push(format!("{}: does not compile", lab.name));
+        } else if message.starts_with(&format!("labs/{} reaches outside", lab.name)) {
+            problems.push(format!("{}: reaches outside src/", lab.name));
         } else if message.ends_with("is missing from the submission") {
             problems.push(format!("{}: missing", lab.name));
         }
@@ -388,6 +403,7 @@ fn row_of(student: &str, report: &Report, labs: &[&'static Lab]) -> Row {
         } else {
             format!("graded; {}", problems.join("; "))
         },
+        flags: flag_summary(report),
     }
 }
 
@@ -403,7 +419,23 @@ fn failed_row(student: &str, labs: &[&'static Lab], why: &str) -> Row {
         total: 0,
         max,
         status: format!("not graded: {}", why.lines().next().unwrap_or(why)),
+        flags: String::new(),
     }
+}
+
+/// A gradebook cell of flags: each `lab: what` once, in report order.
+fn flag_summary(report: &Report) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    for lab in &report.labs {
+        for flag in &lab.flags {
+            let what = flag.splitn(3, ": ").nth(1).unwrap_or(flag);
+            let item = format!("{}: {what}", lab.name);
+            if !seen.contains(&item) {
+                seen.push(item);
+            }
+        }
+    }
+    seen.join("; ")
 }
 
 /// The CSV text: a header, then one row per student.
@@ -413,17 +445,18 @@ pub fn gradebook(rows: &[Row], labs: &[&'static Lab]) -> String {
         out.push(',');
         out.push_str(lab.name);
     }
-    out.push_str(",total,max,status\n");
+    out.push_str(",total,max,status,flags\n");
     for row in rows {
         out.push_str(&csv_field(&row.student));
         for score in &row.scores {
             out.push_str(&format!(",{score}"));
         }
         out.push_str(&format!(
-            ",{},{},{}\n",
+            ",{},{},{},{}\n",
             row.total,
             row.max,
-            csv_field(&row.status)
+            csv_field(&row.status),
+            csv_field(&row.flags)
         ));
     }
     out

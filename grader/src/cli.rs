@@ -44,6 +44,9 @@ pub struct Options {
     pub classroom: Option<PathBuf>,
     /// Skip perf checks (reported as skipped).
     pub no_perf: bool,
+    /// Refuse to grade unless every protection around learner code is
+    /// active (Landlock, namespaces).
+    pub require_sandbox: bool,
 }
 
 /// What the command line asks for.
@@ -110,6 +113,9 @@ options:
   --junit FILE              also write a JUnit XML report
   --classroom FILE          also write a GitHub Classroom runner result (JSON)
   --no-perf                 skip the perf checks (they are reported as skipped)
+  --require-sandbox         refuse to grade unless learner code can be confined by the
+                            kernel (Landlock, user, mount and network namespaces);
+                            without it, grading says which protections were missing
   -h, --help                print this help
 
 commands:
@@ -175,6 +181,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         junit: None,
         classroom: None,
         no_perf: false,
+        require_sandbox: false,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -232,6 +239,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
             "--junit" => options.junit = Some(PathBuf::from(value("a file name")?)),
             "--classroom" => options.classroom = Some(PathBuf::from(value("a file name")?)),
             "--no-perf" if inline.is_none() => options.no_perf = true,
+            "--require-sandbox" if inline.is_none() => options.require_sandbox = true,
             other if other.starts_with('-') => return Err(format!("unknown option `{other}`")),
             other => {
                 return Err(format!(

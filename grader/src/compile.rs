@@ -27,6 +27,8 @@ use std::process::{Command, Stdio};
 use grader_core::catalog::{self, LabInfo};
 
 use crate::carve;
+use crate::protect;
+use crate::scan;
 use crate::submission::{Budget, first_errors};
 
 /// Course files every slot holds, beside `labs/`.
@@ -41,6 +43,9 @@ pub enum Origin {
     Missing,
     /// It did not compile: the stub stands in; the compiler's first errors.
     Broken(String),
+    /// It reaches outside its `src/` at compile time, so it was never
+    /// compiled: the stub stands in; where it reaches out.
+    Reached(String),
 }
 
 /// A slot, built: one harness binary per lab asked for, or why there is
@@ -52,6 +57,8 @@ pub struct Prepared {
     pub harness: BTreeMap<&'static str, Result<PathBuf, String>>,
     /// Per lab of the slot: where its sources came from.
     pub origin: BTreeMap<&'static str, Origin>,
+    /// Per lab taken from the checkout: advisory flags on its code.
+    pub flags: BTreeMap<&'static str, Vec<String>>,
     /// Held while the slot is in use.
     _lock: fs::File,
 }
@@ -123,17 +130,20 @@ fn slot_version(name: &str) -> String {
 }
 
 /// Prepares a slot with the labs of the checkout at `checkout` and builds
-/// the harness of each lab in `labs`.
+/// the harness of each lab in `labs`. `strict` (`--require-sandbox`) makes
+/// a compiler that cannot be confined an error.
 pub fn prepare(
     checkout: &Path,
     kind: SlotKind,
     labs: &[&'static LabInfo],
+    strict: bool,
 ) -> Result<Prepared, String> {
     let root = course_root();
     let (name, dir, lock) = take_slot(kind)?;
     let version = slot_version(&name);
     sync_course(&root, &dir, &version)?;
     let mut origin = BTreeMap::new();
+    let mut flags = BTreeMap::new();
     for lab in catalog::LABS {
         let theirs = checkout.join("labs").join(lab.name).join("src");
         let ours = dir.join("labs").join(lab.name).join("src");
@@ -145,8 +155,23 @@ pub fn prepare(
                     checkout.display()
                 )
             })?;
-            mirror(&files, &ours)?;
-            Origin::Checkout
+            let texts: Vec<(PathBuf, String)> = files
+                .iter()
+                .filter(|(rel, _)| rel.extension().is_some_and(|e| e == "rs"))
+                .map(|(rel, bytes)| (rel.clone(), String::from_utf8_lossy(bytes).into_owned()))
+                .collect();
+            let stub = carve::carve_dir(&root.join("solutions").join(lab.name).join("src"))?;
+            flags.insert(lab.name, scan::flags(lab.name, &texts, &stub));
+            let reaches = scan::reaches(lab.name, &texts);
+            if reaches.is_empty() {
+                mirror(&files, &ours)?;
+                Origin::Checkout
+            } else {
+                // Never compiled: the stub stands in, and the lab scores
+                // zero with where it reached out.
+                stand_in(&root, lab.name, &ours)?;
+                Origin::Reached(reaches.join("\n"))
+            }
         } else {
             stand_in(&root, lab.name, &ours)?;
             Origin::Missing
@@ -157,9 +182,10 @@ pub fn prepare(
         dir,
         harness: BTreeMap::new(),
         origin,
+        flags,
         _lock: lock,
     };
-    build(&root, &mut prepared, labs)?;
+    build(&root, &mut prepared, labs, strict)?;
     Ok(prepared)
 }
 
@@ -312,7 +338,12 @@ fn needed(labs: &[&'static LabInfo]) -> Vec<&'static LabInfo> {
 
 /// Builds the harnesses of `labs` in the slot, replacing labs that do not
 /// compile by their stubs, and links each harness binary into the slot.
-fn build(root: &Path, prepared: &mut Prepared, labs: &[&'static LabInfo]) -> Result<(), String> {
+fn build(
+    root: &Path,
+    prepared: &mut Prepared,
+    labs: &[&'static LabInfo],
+    strict: bool,
+) -> Result<(), String> {
     let target = target_dir();
     let grader_dir = target.join("grader");
     fs::create_dir_all(&grader_dir)
@@ -326,7 +357,10 @@ fn build(root: &Path, prepared: &mut Prepared, labs: &[&'static LabInfo]) -> Res
         .lock()
         .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
 
-    let packages: Vec<String> = labs.iter().map(|l| format!("harness-{}", l.name)).collect();
+    let packages: Vec<String> = labs
+        .iter()
+        .flat_map(|l| ["-p".to_owned(), format!("harness-{}", l.name)])
+        .collect();
     if labs.iter().any(|l| {
         !target
             .join("debug")
@@ -335,7 +369,7 @@ fn build(root: &Path, prepared: &mut Prepared, labs: &[&'static LabInfo]) -> Res
     }) {
         eprintln!("building the course and its grader (first time: a few minutes on 2 cores)");
     }
-    let all_built = cargo_build(&prepared.dir, &packages)?.is_ok();
+    let all_built = cargo_build(&prepared.dir, &packages, strict)?.is_ok();
     if !all_built {
         // Which labs break it? In course order, so each is built against
         // the earlier ones as they will be graded.
@@ -343,12 +377,31 @@ fn build(root: &Path, prepared: &mut Prepared, labs: &[&'static LabInfo]) -> Res
             if prepared.origin[lab.name] != Origin::Checkout {
                 continue;
             }
-            if let Err(errors) = cargo_build(&prepared.dir, &[format!("lab-{}", lab.name)])? {
+            // With course-deps, so the dependencies are the ones already built.
+            // `--lib`: the server lab's binary is not graded, and linking
+            // it would need more than a confined compiler is given.
+            let alone = [
+                "--lib".to_owned(),
+                "-p".to_owned(),
+                format!("lab-{}", lab.name),
+                "-p".to_owned(),
+                "course-deps".to_owned(),
+            ];
+            if let Err(errors) = cargo_build(&prepared.dir, &alone, strict)? {
                 stand_in(
                     root,
                     lab.name,
                     &prepared.dir.join("labs").join(lab.name).join("src"),
                 )?;
+                let errors = if errors.contains("Permission denied") {
+                    format!(
+                        "{errors}\n(the grader refused a read outside labs/{}/src: {})",
+                        lab.name,
+                        scan::RULE
+                    )
+                } else {
+                    errors
+                };
                 prepared.origin.insert(lab.name, Origin::Broken(errors));
             }
         }
@@ -360,7 +413,7 @@ fn build(root: &Path, prepared: &mut Prepared, labs: &[&'static LabInfo]) -> Res
         let result = if all_built {
             Ok(())
         } else {
-            cargo_build(&prepared.dir, std::slice::from_ref(&package))?
+            cargo_build(&prepared.dir, &["-p".to_owned(), package.clone()], strict)?
         };
         let built = match result {
             Ok(()) => {
@@ -381,22 +434,32 @@ fn build(root: &Path, prepared: &mut Prepared, labs: &[&'static LabInfo]) -> Res
     Ok(())
 }
 
-/// `cargo build -p PACKAGE...` in the slot. The outer `Result` is cargo
-/// failing to run; the inner `Err` holds the compiler's first errors.
-fn cargo_build(slot: &Path, packages: &[String]) -> Result<Result<(), String>, String> {
+/// `cargo build ARGS...` in the slot (`-p PACKAGE` pairs, `--lib`). The
+/// outer `Result` is cargo failing to run; the inner `Err` holds the
+/// compiler's first errors.
+fn cargo_build(slot: &Path, args: &[String], strict: bool) -> Result<Result<(), String>, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let me = std::env::current_exe()
+        .map_err(|e| format!("cannot find the grader's own executable: {e}"))?;
     let mut command = Command::new(&cargo);
     command
         .args(["build", "--locked", "--message-format", "short"])
         .current_dir(slot)
         .env("CARGO_TARGET_DIR", target_dir())
+        // Every rustc goes through this program, which confines the
+        // compiler of a lab crate (see `protect`).
+        .env("RUSTC_WRAPPER", &me)
+        .env(protect::WRAPPER_SLOT_VAR, slot)
         .env_remove("RUSTC_WORKSPACE_WRAPPER")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    for package in packages {
-        command.args(["-p", package]);
+    if strict {
+        command.env(protect::WRAPPER_STRICT_VAR, "1");
+    } else {
+        command.env_remove(protect::WRAPPER_STRICT_VAR);
     }
+    command.args(args);
     if std::io::stderr().is_terminal() {
         command.env("CARGO_TERM_PROGRESS_WHEN", "never");
     }

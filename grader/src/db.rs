@@ -201,9 +201,8 @@ pub fn scratch_prefix() -> String {
     format!("grader_{}_{}", std::process::id(), unique())
 }
 
-/// Drops every schema whose name starts with `prefix`: what the checks of
-/// a run left behind when a learner's code crashed or hung mid-check.
-pub fn drop_scratch_schemas(url: &str, prefix: &str) -> Result<usize, String> {
+/// The schemas whose name starts with `prefix_`.
+pub fn schemas_like(url: &str, prefix: &str) -> Result<Vec<String>, String> {
     use sqlx::Connection;
     runtime()?.block_on(async {
         let mut conn = tokio::time::timeout(CONNECT, sqlx::PgConnection::connect(url))
@@ -217,7 +216,22 @@ pub fn drop_scratch_schemas(url: &str, prefix: &str) -> Result<usize, String> {
                 .fetch_all(&mut conn)
                 .await
                 .map_err(|e| e.to_string())?;
-        for (name,) in &names {
+        conn.close().await.map_err(|e| e.to_string())?;
+        Ok(names.into_iter().map(|(n,)| n).collect())
+    })
+}
+
+/// Drops every schema whose name starts with `prefix_`: what a grading
+/// left behind when it was killed before it could clean up.
+pub fn drop_scratch_schemas(url: &str, prefix: &str) -> Result<usize, String> {
+    use sqlx::Connection;
+    let names = schemas_like(url, prefix)?;
+    runtime()?.block_on(async {
+        let mut conn = tokio::time::timeout(CONNECT, sqlx::PgConnection::connect(url))
+            .await
+            .map_err(|_| "the database did not answer".to_owned())?
+            .map_err(|e| e.to_string())?;
+        for name in &names {
             sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
                 "DROP SCHEMA IF EXISTS \"{name}\" CASCADE"
             )))

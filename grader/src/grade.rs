@@ -5,6 +5,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
+use std::sync::Arc;
 
 use grader_core::catalog::LabInfo;
 use grader_core::protocol::{DATABASE_URL_VAR, SCRATCH_PREFIX_VAR, Side};
@@ -12,7 +13,9 @@ use grader_core::{CheckInfo, CheckResult, Kind, Outcome, Status};
 
 use crate::compile::{self, Origin, SlotKind};
 use crate::db::{self, Database};
+use crate::db_access::Access;
 use crate::isolate::{self, Job};
+use crate::protect;
 use crate::report::{LabReport, Report};
 
 /// What to grade.
@@ -26,18 +29,30 @@ pub struct Grading<'a> {
     pub side: Side,
     /// Skip the perf checks.
     pub no_perf: bool,
+    /// Refuse to grade without every protection (`--require-sandbox`).
+    pub require_sandbox: bool,
 }
 
 /// Grades `labs` as `grading` says.
 pub fn grade(grading: &Grading<'_>, labs: &[&'static LabInfo]) -> Result<Report, String> {
-    let prepared = compile::prepare(grading.checkout, grading.slot, labs)?;
+    let prepared = compile::prepare(
+        grading.checkout,
+        grading.slot,
+        labs,
+        grading.require_sandbox,
+    )?;
     let needs_db = labs
         .iter()
         .any(|lab| lab.checks.iter().any(|c| c.kind == Kind::Database));
     let database = needs_db.then(Database::provide);
-    let scratch_prefix = db::scratch_prefix();
+    if let Some(Database::Ready { url, .. }) = &database
+        && let Err(e) = crate::db_access::sweep_stale(url)
+    {
+        eprintln!("warning: could not remove what killed gradings left in the database: {e}");
+    }
     let mut progress = Progress::new();
     let mut reports = Vec::new();
+    let mut protections = None;
     for lab in labs {
         let checks = lab.checks;
         progress.begin(lab.name, checks.len());
@@ -50,18 +65,23 @@ pub fn grade(grading: &Grading<'_>, labs: &[&'static LabInfo]) -> Result<Report,
                     result
                 })
                 .collect(),
-            Ok(harness) => run_lab(
-                harness,
-                grading,
-                checks,
-                database.as_ref(),
-                &scratch_prefix,
-                &mut progress,
-            )?,
+            Ok(harness) => {
+                let run_dir = prepared.dir.join("run").join(lab.name);
+                let (results, summary) = run_lab(
+                    harness,
+                    &run_dir,
+                    grading,
+                    lab,
+                    database.as_ref(),
+                    &mut progress,
+                )?;
+                protections.get_or_insert(summary);
+                results
+            }
         };
         progress.end();
         let report = LabReport::new(lab.name, results);
-        reports.push(match (&prepared.origin[lab.name], grading.side) {
+        let mut report = match (&prepared.origin[lab.name], grading.side) {
             (_, Side::Solution) | (Origin::Checkout, _) => report,
             (Origin::Missing, Side::Lab) => zeroed(
                 &report,
@@ -75,6 +95,17 @@ pub fn grade(grading: &Grading<'_>, labs: &[&'static LabInfo]) -> Result<Report,
                 ),
                 None,
             ),
+            (Origin::Reached(places), Side::Lab) => zeroed(
+                &report,
+                &format!(
+                    "labs/{} reaches outside its src/ folder when it is compiled, so it was not compiled and scores zero:\n{places}",
+                    lab.name
+                ),
+                Some(format!(
+                    "Keep every #[path], include!, include_str! and include_bytes! inside labs/{}/src; the other labs were graded with the stub of this one standing in.",
+                    lab.name
+                )),
+            ),
             (Origin::Broken(errors), Side::Lab) => zeroed(
                 &report,
                 &format!(
@@ -86,29 +117,77 @@ pub fn grade(grading: &Grading<'_>, labs: &[&'static LabInfo]) -> Result<Report,
                     lab.name
                 )),
             ),
-        });
+        };
+        if grading.side == Side::Lab {
+            report.flags = prepared.flags.get(lab.name).cloned().unwrap_or_default();
+        }
+        reports.push(report);
     }
-    if let Some(Database::Ready { url, .. }) = &database
-        && let Err(e) = db::drop_scratch_schemas(url, &scratch_prefix)
-    {
-        eprintln!("warning: scratch schemas {scratch_prefix}_* may be left in the database: {e}");
-    }
-    Ok(Report::new(grading.side.as_str().to_owned(), reports))
+    let mut report = Report::new(grading.side.as_str().to_owned(), reports);
+    report.protections = protections;
+    Ok(report)
 }
 
-/// Runs one lab's checks in isolated children of its harness.
+/// Runs one lab's checks in sandboxed children of its harness, in a fresh
+/// `run_dir`; with a database role of its own when the lab has database
+/// checks. Returns the results and the protections they ran under.
 fn run_lab(
     harness: &Path,
+    run_dir: &Path,
     grading: &Grading<'_>,
-    checks: &'static [CheckInfo],
+    lab: &'static LabInfo,
     database: Option<&Database>,
-    scratch_prefix: &str,
     progress: &mut Progress,
-) -> Result<Vec<CheckResult>, String> {
+) -> Result<(Vec<CheckResult>, String), String> {
+    let checks = lab.checks;
+    let _ = std::fs::remove_dir_all(run_dir);
+    std::fs::create_dir_all(run_dir.join("tmp"))
+        .map_err(|e| format!("cannot create {}: {e}", run_dir.display()))?;
+    let database_checks: Vec<usize> = checks
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.kind == Kind::Database)
+        .map(|(i, _)| i)
+        .collect();
+    let prefix = db::scratch_prefix();
+    let mut access = None;
+    let mut no_database: Option<String> = None;
+    match database {
+        Some(Database::Ready { url, .. }) if !database_checks.is_empty() => {
+            let gate_dir = run_dir.join("pg");
+            match Access::create(url, &prefix, &database_checks, &gate_dir) {
+                Ok(created) => access = Some(created),
+                Err(e) => no_database = Some(e),
+            }
+        }
+        Some(Database::Unavailable(reason)) => no_database = Some(reason.clone()),
+        _ => {}
+    }
+    let gate_dir = access.as_ref().map(|_| run_dir.join("pg"));
+    let sandbox = protect::prepare_child(
+        harness,
+        run_dir,
+        gate_dir.as_deref(),
+        grading.require_sandbox,
+    )?;
+    if grading.require_sandbox {
+        protect::require_complete(sandbox.report())?;
+    }
+    let mut summary = protect::summary(sandbox.report());
+    match (&access, &no_database) {
+        (Some(_), _) => summary.push_str(
+            "; database: a role of the lab's own, owning its scratch schemas, through a gate",
+        ),
+        (None, Some(_)) if !database_checks.is_empty() => {
+            summary.push_str("; database: none (its checks are skipped)")
+        }
+        _ => {}
+    }
+
     let mut results: Vec<Option<CheckResult>> = vec![None; checks.len()];
     let mut run = Vec::new();
     for (i, check) in checks.iter().enumerate() {
-        match decided_without_running(check, grading.no_perf, database) {
+        match decided_without_running(check, grading.no_perf, no_database.as_deref()) {
             Some(outcome) => {
                 let result = CheckResult::grade(check, outcome);
                 progress.step(&result);
@@ -118,9 +197,9 @@ fn run_lab(
         }
     }
     let mut env = Vec::new();
-    if let Some(Database::Ready { url, .. }) = database {
-        env.push((DATABASE_URL_VAR.to_owned(), url.clone()));
-        env.push((SCRATCH_PREFIX_VAR.to_owned(), scratch_prefix.to_owned()));
+    if let Some(access) = &access {
+        env.push((DATABASE_URL_VAR.to_owned(), access.url.clone()));
+        env.push((SCRATCH_PREFIX_VAR.to_owned(), prefix.clone()));
     }
     let job = Job {
         harness,
@@ -128,14 +207,21 @@ fn run_lab(
         checks,
         run,
         env,
+        run_dir,
+        sandbox: Some(Arc::new(sandbox)),
     };
     for (i, result) in isolate::run(&job, &mut |r| progress.step(r))? {
         results[i] = Some(result);
     }
-    Ok(results
-        .into_iter()
-        .map(|r| r.expect("every check has a result"))
-        .collect())
+    drop(access);
+    let _ = std::fs::remove_dir_all(run_dir);
+    Ok((
+        results
+            .into_iter()
+            .map(|r| r.expect("every check has a result"))
+            .collect(),
+        summary,
+    ))
 }
 
 /// Every check of `lab` failed with `why`, and `hint` in place of the
@@ -160,15 +246,13 @@ fn zeroed(lab: &LabReport, why: &str, hint: Option<String>) -> LabReport {
 fn decided_without_running(
     check: &CheckInfo,
     no_perf: bool,
-    database: Option<&Database>,
+    no_database: Option<&str>,
 ) -> Option<Outcome> {
     match check.kind {
         Kind::Perf if no_perf => Some(Outcome::skip(
             "--no-perf was given; run without it to grade performance",
         )),
-        Kind::Database => database
-            .and_then(Database::unavailable)
-            .map(|reason| Outcome::skip(reason.to_owned())),
+        Kind::Database => no_database.map(|reason| Outcome::skip(reason.to_owned())),
         _ => None,
     }
 }

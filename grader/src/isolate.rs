@@ -24,8 +24,15 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
 use grader_core::protocol::{CHILD_FLAG, Message, RESULT_FD, Side, request};
 use grader_core::{CheckInfo, CheckResult, Outcome};
+use grader_sandbox::Prepared;
+
+/// Most bytes of a message or counterexample taken from a child: learner
+/// code can put anything in a panic message.
+const MAX_TEXT: usize = 4096;
 
 /// How long a fresh child may take before it starts its first check.
 const STARTUP: Duration = Duration::from_secs(30);
@@ -58,8 +65,13 @@ pub struct Job<'a> {
     pub checks: &'a [CheckInfo],
     /// Indices of the checks to run; the others were decided in the parent.
     pub run: Vec<usize>,
-    /// Extra environment for the child (the database URL, say).
+    /// Extra environment for the child (the database URL, say); nothing
+    /// else of this process's environment reaches it.
     pub env: Vec<(String, String)>,
+    /// The child's own folder: its home, its temporary files.
+    pub run_dir: &'a Path,
+    /// The sandbox the child enters before any learner code runs.
+    pub sandbox: Option<Arc<Prepared>>,
 }
 
 /// Runs `job` in isolated children, calling `progress` after each check.
@@ -87,7 +99,12 @@ pub fn run(
                     current = Some((i, Instant::now() + job.checks[i].deadline.mul_f64(scale)));
                 }
                 Ok(Message::Result(i, result)) if graded.pending.contains(&i) => {
-                    graded.record(i, *result);
+                    let outcome = Outcome {
+                        status: result.status,
+                        message: cap(&result.message),
+                        counterexample: result.counterexample.as_deref().map(cap),
+                    };
+                    graded.settle(i, outcome);
                     current = None;
                 }
                 Ok(Message::Start(_) | Message::Result(..)) => {}
@@ -163,6 +180,22 @@ impl Graded<'_, '_> {
     }
 }
 
+/// `text` cut to [`MAX_TEXT`] bytes, saying so.
+fn cap(text: &str) -> String {
+    if text.len() <= MAX_TEXT {
+        return text.to_owned();
+    }
+    let mut end = MAX_TEXT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}\n[... {} more bytes not shown]",
+        &text[..end],
+        text.len() - end
+    )
+}
+
 /// Says how a child died, for the learner.
 fn describe_death(status: Option<ExitStatus>, stderr: &str) -> String {
     let how = match status {
@@ -232,9 +265,14 @@ impl Spawned {
             .stdin(Stdio::piped())
             .stdout(stdout)
             .stderr(stderr.try_clone().map_err(|e| e.to_string())?)
-            .env_remove("CARGO_CRITERION_PORT")
+            .env_clear()
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .env("HOME", job.run_dir)
+            .env("TMPDIR", job.run_dir.join("tmp"))
+            .env("LANG", "C.UTF-8")
             .env("RUST_BACKTRACE", "0")
             .envs(job.env.iter().map(|(k, v)| (k, v)))
+            .current_dir(job.run_dir)
             .process_group(0);
         let write_fd = {
             use std::os::fd::AsRawFd;
@@ -254,7 +292,15 @@ impl Spawned {
                 Ok(())
             });
         }
+        // Then the sandbox, last before exec: nothing of the lab has run yet.
+        if let Some(sandbox) = &job.sandbox {
+            sandbox.configure(&mut command);
+        }
         let mut process = command.spawn().map_err(|e| {
+            let e = match &job.sandbox {
+                Some(sandbox) => sandbox.explain(e),
+                None => e,
+            };
             format!(
                 "cannot start the suite's process {}: {e}",
                 job.harness.display()

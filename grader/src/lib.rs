@@ -20,10 +20,13 @@ pub mod class;
 pub mod cli;
 pub mod compile;
 pub mod db;
+pub mod db_access;
 pub mod export;
 pub mod grade;
 pub mod isolate;
+pub mod protect;
 pub mod report;
+pub mod scan;
 pub mod submission;
 pub mod watch;
 
@@ -37,6 +40,10 @@ use grader_core::protocol::Side;
 
 /// Runs the grader's command line; returns the exit status.
 pub fn main_with(args: &[String]) -> i32 {
+    // Started by a nested `cargo build` as rustc's wrapper.
+    if let Some(slot) = std::env::var_os(protect::WRAPPER_SLOT_VAR) {
+        return protect::rustc_wrapper(Path::new(&slot), args);
+    }
     let options = match cli::parse(args) {
         Ok(Command::Grade(options)) => options,
         Ok(Command::Carve { check, labs }) => return carve_labs(check, &labs),
@@ -102,6 +109,9 @@ pub fn hints(lab: &str, check: Option<&str>) -> String {
 }
 
 fn run(options: &Options) -> Result<(), String> {
+    if options.require_sandbox {
+        protect::require_machine()?;
+    }
     let labs: Vec<&'static LabInfo> = if options.labs.is_empty() {
         LABS.iter().collect()
     } else {
@@ -117,6 +127,7 @@ fn run(options: &Options) -> Result<(), String> {
         slot: SlotKind::Own,
         side,
         no_perf: options.no_perf,
+        require_sandbox: options.require_sandbox,
     };
     let report = match &options.target {
         Target::Labs => grade::grade(&own(Side::Lab), &labs)?,
@@ -129,6 +140,7 @@ fn run(options: &Options) -> Result<(), String> {
                     slot: SlotKind::Submission,
                     side: Side::Lab,
                     no_perf: options.no_perf,
+                    require_sandbox: options.require_sandbox,
                 },
                 &labs,
             )?;
@@ -141,6 +153,7 @@ fn run(options: &Options) -> Result<(), String> {
                 out: out.clone(),
                 jobs: *jobs,
                 no_perf: options.no_perf,
+                require_sandbox: options.require_sandbox,
             };
             let rows = class::grade_class(&class, &labs)?;
             print!("{}", class::gradebook(&rows, &labs));

@@ -19,6 +19,10 @@ pub struct LabReport {
     pub max_score: u32,
     /// Every check, in suite order.
     pub checks: Vec<CheckResult>,
+    /// Advisory flags for the instructor: lines of the student's code this
+    /// lab does not need (`unsafe`, processes, ...). They change no points.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<String>,
 }
 
 impl LabReport {
@@ -29,6 +33,7 @@ impl LabReport {
             score: checks.iter().map(|c| c.score).sum(),
             max_score: checks.iter().map(|c| c.max_score).sum(),
             checks,
+            flags: Vec::new(),
         }
     }
 }
@@ -44,6 +49,11 @@ pub struct Report {
     pub max_score: u32,
     /// One entry per lab graded.
     pub labs: Vec<LabReport>,
+    /// Which protections learner code ran under, e.g. `sandbox: landlock
+    /// ABI 7 (files, scopes), network namespace, mount namespace; ...`, or
+    /// `sandbox: none (reason)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protections: Option<String>,
 }
 
 impl Report {
@@ -54,6 +64,7 @@ impl Report {
             score: labs.iter().map(|l| l.score).sum(),
             max_score: labs.iter().map(|l| l.max_score).sum(),
             labs,
+            protections: None,
         }
     }
 
@@ -82,7 +93,10 @@ impl Report {
         let doc = json!({
             "score": self.score,
             "max_score": self.max_score,
-            "output": format!("{}: {}/{} points", self.target, self.score, self.max_score),
+            "output": match &self.protections {
+                Some(p) => format!("{}: {}/{} points\n{p}", self.target, self.score, self.max_score),
+                None => format!("{}: {}/{} points", self.target, self.score, self.max_score),
+            },
             "visibility": "visible",
             "stdout_visibility": "hidden",
             "tests": tests,
@@ -278,6 +292,20 @@ impl Report {
                     let _ = writeln!(out, "    {} {hint}", paint("36", "hint:"));
                 }
             }
+        }
+        let flagged: Vec<&String> = self.labs.iter().flat_map(|l| &l.flags).collect();
+        if !flagged.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n{}",
+                paint("1", "Flags for the instructor (no points change)")
+            );
+            for flag in flagged {
+                let _ = writeln!(out, "  {flag}");
+            }
+        }
+        if let Some(protections) = &self.protections {
+            let _ = writeln!(out, "\n{}", paint("2", protections));
         }
         let _ = writeln!(
             out,

@@ -68,7 +68,10 @@ fn every_submission_gets_a_row_and_none_stops_the_others() {
 
     let book = std::fs::read_to_string(out.path().join("gradebook.csv")).unwrap();
     let rows: Vec<Vec<&str>> = book.lines().map(|l| l.split(',').collect()).collect();
-    assert_eq!(rows[0], ["student", "security", "total", "max", "status"]);
+    assert_eq!(
+        rows[0],
+        ["student", "security", "total", "max", "status", "flags"]
+    );
     let row = |student: &str| {
         rows.iter()
             .find(|r| r[0] == student)

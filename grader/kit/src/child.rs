@@ -6,10 +6,20 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::FromRawFd;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use grader_core::protocol::{CHILD_FLAG, Message, RESULT_FD, parse_request};
 
 use crate::{Check, CheckResult, Outcome, Side, panic_message};
+
+/// The index of the check running now, `usize::MAX` between checks.
+static CURRENT: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+/// The catalogue index of the check running now, if any: what a check's
+/// scratch resources (its database schema) are named after.
+pub fn current_check() -> Option<usize> {
+    Some(CURRENT.load(Ordering::Relaxed)).filter(|&i| i != usize::MAX)
+}
 
 /// `harness-LAB __run-suite SIDE`: the nonce and the indices of the checks
 /// to run on stdin, results on file descriptor 3. `checks` builds the
@@ -39,8 +49,10 @@ pub fn main(args: &[String], checks: fn(Side) -> Vec<Check>) -> i32 {
         if writeln!(out, "{}", Message::Start(i).to_line(&nonce)).is_err() {
             return 1;
         }
+        CURRENT.store(i, Ordering::Relaxed);
         let outcome = panic::catch_unwind(AssertUnwindSafe(check.run))
             .unwrap_or_else(|payload| Outcome::fail(panic_message(payload.as_ref())));
+        CURRENT.store(usize::MAX, Ordering::Relaxed);
         let result = CheckResult::grade(check.info, outcome);
         if writeln!(
             out,

@@ -21,8 +21,9 @@ pub fn child_url() -> Result<String, String> {
     std::env::var(DATABASE_URL_VAR).map_err(|_| "no database was handed to this check".to_owned())
 }
 
-/// A scratch schema for one check, dropped (with everything in it) when
-/// the check ends.
+/// The scratch schema of the check running now: created by the launcher
+/// and owned by the role learner code connects as (see the grader's
+/// `db_access`), dropped with everything in it when the check ends.
 pub struct Scratch {
     /// The schema's name.
     pub schema: String,
@@ -31,47 +32,39 @@ pub struct Scratch {
 }
 
 impl Scratch {
-    /// Creates a scratch schema in the database at `url`.
+    /// Opens the current check's scratch schema in the database at `url`
+    /// and makes it the role's default `search_path`, so every connection
+    /// learner code opens with `url` works in it.
     pub async fn create(url: &str) -> Result<Self, String> {
         use sqlx::Connection;
-        let prefix = std::env::var(SCRATCH_PREFIX_VAR).unwrap_or_else(|_| "grader".to_owned());
-        let schema = format!("{prefix}_{}_{}", std::process::id(), unique());
+        let prefix = std::env::var(SCRATCH_PREFIX_VAR)
+            .map_err(|_| "the launcher gave no scratch schemas to this run".to_owned())?;
+        let index = crate::child::current_check()
+            .ok_or_else(|| "no check is running, so there is no scratch schema".to_owned())?;
+        let schema = format!("{prefix}_c{index}");
         let mut conn = tokio::time::timeout(CONNECT, sqlx::PgConnection::connect(url))
             .await
             .map_err(|_| "the database did not answer".to_owned())?
             .map_err(|e| format!("cannot connect to the database: {e}"))?;
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "CREATE SCHEMA {schema}; SET search_path TO {schema}"
+            "SET search_path TO {schema}; ALTER ROLE CURRENT_USER SET search_path TO {schema}"
         )))
         .execute(&mut conn)
         .await
-        .map_err(|e| {
-            format!(
-                "cannot create a scratch schema (does the user have CREATE on the database?): {e}"
-            )
-        })?;
+        .map_err(|e| format!("cannot open the scratch schema {schema}: {e}"))?;
         Ok(Self { schema, conn })
     }
 
     /// Drops the schema and everything in it.
-    pub async fn drop_all(self, url: &str) -> Result<(), String> {
+    pub async fn drop_all(mut self, _url: &str) -> Result<(), String> {
         use sqlx::Connection;
-        let _ = self.conn.close().await;
-        let mut conn = sqlx::PgConnection::connect(url)
-            .await
-            .map_err(|e| e.to_string())?;
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
             "DROP SCHEMA IF EXISTS {} CASCADE",
             self.schema
         )))
-        .execute(&mut conn)
+        .execute(&mut self.conn)
         .await
         .map_err(|e| format!("cannot drop scratch schema {}: {e}", self.schema))?;
-        conn.close().await.map_err(|e| e.to_string())
+        self.conn.close().await.map_err(|e| e.to_string())
     }
-}
-
-fn unique() -> u64 {
-    use std::hash::{BuildHasher, RandomState};
-    RandomState::new().hash_one(std::time::SystemTime::now()) % 1_000_000_000
 }

@@ -66,6 +66,7 @@ pub(crate) fn abi_version() -> Result<u32, i32> {
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Grants {
     pub(crate) read_only: Vec<PathBuf>,
+    pub(crate) list_only: Vec<PathBuf>,
     pub(crate) read_write: Vec<PathBuf>,
     pub(crate) executables: Vec<PathBuf>,
     pub(crate) unix_socket_dirs: Vec<PathBuf>,
@@ -89,6 +90,7 @@ pub(crate) fn build_ruleset(
     let all = AccessFs::from_all(known);
     let file_rights = AccessFs::from_file(known);
     let read = all & (AccessFs::ReadFile | AccessFs::ReadDir);
+    let list = all & AccessFs::ReadDir;
     // Writing everywhere it is granted, but never executing what was
     // written, and no device ioctls.
     let write = all & !(AccessFs::Execute | AccessFs::IoctlDev);
@@ -119,8 +121,9 @@ pub(crate) fn build_ruleset(
     }
     let mut created = ruleset.create().map_err(|e| fail("create", &e))?;
 
-    let lists: [(&[PathBuf], BitFlags<AccessFs>); 4] = [
+    let lists: [(&[PathBuf], BitFlags<AccessFs>); 5] = [
         (&grants.read_only, read),
+        (&grants.list_only, list),
         (&grants.read_write, write),
         (&grants.executables, execute),
         (&grants.unix_socket_dirs, connect_unix),

@@ -40,6 +40,7 @@ pub enum Network {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     pub(crate) read_only: Vec<PathBuf>,
+    pub(crate) list_only: Vec<PathBuf>,
     pub(crate) read_write: Vec<PathBuf>,
     pub(crate) executables: Vec<PathBuf>,
     pub(crate) unix_socket_dirs: Vec<PathBuf>,
@@ -79,6 +80,7 @@ impl Policy {
     pub fn new() -> Self {
         Self {
             read_only: Vec::new(),
+            list_only: Vec::new(),
             read_write: Vec::new(),
             executables: Vec::new(),
             unix_socket_dirs: Vec::new(),
@@ -92,6 +94,14 @@ impl Policy {
     /// single file.
     pub fn read_only(mut self, path: impl Into<PathBuf>) -> Self {
         self.read_only.push(path.into());
+        self
+    }
+
+    /// Allows listing the directory `path` (and those below it), but not
+    /// reading its files: give the files that may be read one by one with
+    /// [`Policy::read_only`].
+    pub fn list_dir(mut self, path: impl Into<PathBuf>) -> Self {
+        self.list_only.push(path.into());
         self
     }
 

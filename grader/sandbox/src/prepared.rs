@@ -77,6 +77,7 @@ impl Prepared {
         let granted: Vec<PathBuf> = grants
             .read_only
             .iter()
+            .chain(&grants.list_only)
             .chain(&grants.read_write)
             .chain(&grants.executables)
             .chain(&grants.unix_socket_dirs)
@@ -366,6 +367,7 @@ fn resolve_grants(policy: &Policy) -> io::Result<Grants> {
     executables.dedup();
     Ok(Grants {
         read_only: resolve(&policy.read_only)?,
+        list_only: resolve(&policy.list_only)?,
         read_write: resolve(&policy.read_write)?,
         executables,
         unix_socket_dirs: resolve(&policy.unix_socket_dirs)?,

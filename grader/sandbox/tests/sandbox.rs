@@ -108,6 +108,39 @@ fn landlock_confines_file_access() {
 }
 
 #[test]
+fn a_listed_folder_shows_its_names_and_only_granted_files_read() {
+    let caps = probe();
+    if let Some(reason) = caps.landlock.reason() {
+        return skip(
+            "a_listed_folder_shows_its_names_and_only_granted_files_read",
+            reason,
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("libfoo.rlib"), "dependency").unwrap();
+    std::fs::write(dir.path().join("libsolution_x.rlib"), "the answers").unwrap();
+    let policy = base_policy()
+        .list_dir(dir.path())
+        .read_only(dir.path().join("libfoo.rlib"))
+        .network(Network::Host);
+    let prepared = Arc::new(Prepared::new(&policy, &caps).unwrap());
+    let actions = [
+        format!("list {}", path(dir.path())),
+        format!("read {}", path(&dir.path().join("libfoo.rlib"))),
+        format!("read {}", path(&dir.path().join("libsolution_x.rlib"))),
+        format!("write {}", path(&dir.path().join("new.rlib"))),
+    ];
+    let output = run_child(&prepared, &actions, None);
+    let found = outcomes(&output);
+    assert!(
+        found[0].contains("libfoo.rlib") && found[0].contains("libsolution_x.rlib"),
+        "{found:?}"
+    );
+    let eacces = err(libc::EACCES);
+    assert_eq!(&found[1..], [OK, &eacces, &eacces], "{actions:#?}");
+}
+
+#[test]
 fn isolated_network_reaches_only_its_own_loopback() {
     let caps = probe();
     if let Some(reason) = caps.network_namespace.reason() {

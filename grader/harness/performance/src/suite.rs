@@ -384,7 +384,6 @@ fn with_scratch(run: impl FnOnce(&str) -> Outcome) -> Outcome {
         Ok(s) => s,
         Err(e) => return Outcome::skip(format!("no scratch schema for this check: {e}")),
     };
-    let schema = scratch.schema.clone();
     let setup = "CREATE TABLE canary (id serial PRIMARY KEY, v text NOT NULL);
          INSERT INTO canary (v) VALUES ('a'), ('b'), ('c');
          CREATE TABLE typed (i2 int2, i4 int4, i8 int8, f4 float4, f8 float8, num numeric(12, 3), t text,
@@ -397,10 +396,8 @@ fn with_scratch(run: impl FnOnce(&str) -> Outcome) -> Outcome {
     let mut scratch = scratch;
     let created = rt.block_on(sqlx::raw_sql(setup).execute(&mut scratch.conn));
     let outcome = match created {
-        Ok(_) => {
-            let sep = if url.contains('?') { '&' } else { '?' };
-            run(&format!("{url}{sep}options=-csearch_path%3D{schema}"))
-        }
+        // The role's default search_path is the scratch schema.
+        Ok(_) => run(&url),
         Err(e) => Outcome::skip(format!("cannot create the check's tables: {e}")),
     };
     if let Err(e) = rt.block_on(scratch.drop_all(&url)) {

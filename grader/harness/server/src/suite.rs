@@ -731,8 +731,8 @@ fn injections_postgres<S: Api>() -> Outcome {
         let _ = rt.block_on(scratch.drop_all(&url));
         return Outcome::fail(format!("cannot set up the scratch tables: {e}"));
     }
-    let sep = if url.contains('?') { '&' } else { '?' };
-    let server_url = format!("{url}{sep}options=-csearch_path%3D{}", scratch.schema);
+    // The role's default search_path is the scratch schema.
+    let server_url = url.clone();
     let fingerprint = "SELECT (SELECT string_agg(id || ':' || coalesce(name, ''), ',' ORDER BY id) FROM users) || '/' || \
                        (SELECT string_agg(id || ':' || total, ',' ORDER BY id) FROM orders) || '/' || \
                        (SELECT count(*) FROM pg_tables WHERE schemaname = current_schema())";
@@ -1116,14 +1116,16 @@ fn http<S: Api>() -> Outcome {
 
 fn shutdown<S: Api>() -> Outcome {
     with_session::<S>(
-        &["--timeout", "1500ms"],
+        &["--timeout", "4s"],
         Human::Absent,
         async |sandbox, session| {
             let endless = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n";
             let pid = session.pid.ok_or("the server has no process id")?;
             let call = session.call("query_database", json!({"query": endless}));
+            // Late enough that the server has the call under any load, well
+            // before its 4 s timeout.
             let signal = async {
-                tokio::time::sleep(Duration::from_millis(300)).await;
+                tokio::time::sleep(Duration::from_millis(1500)).await;
                 // SAFETY: kill(2) with a pid the suite started.
                 unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
             };
@@ -1132,7 +1134,7 @@ fn shutdown<S: Api>() -> Outcome {
                 result.map_err(|e| format!("a call in flight at SIGTERM got no answer: {e}"))?;
             if error_code(&result).as_deref() != Some("TIMEOUT") {
                 return Err(format!(
-                    "the call in flight should have finished (with TIMEOUT at 1.5 s), got {:?}",
+                    "the call in flight should have finished (with TIMEOUT at 4 s), got {:?}",
                     text(&result)
                 ));
             }
@@ -1146,8 +1148,7 @@ fn shutdown<S: Api>() -> Outcome {
                 {
                     audited = true;
                 }
-                // SAFETY: signal 0 only asks whether the process exists.
-                let alive = unsafe { libc::kill(pid as libc::pid_t, 0) } == 0 && !is_zombie(pid);
+                let alive = !has_exited(pid);
                 if !alive && audited {
                     return Ok(
                         "the call in flight finished, was audited, and the server exited".into(),
@@ -1167,14 +1168,14 @@ fn shutdown<S: Api>() -> Outcome {
     )
 }
 
-fn is_zombie(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            s.rsplit(')')
-                .next()
-                .is_some_and(|rest| rest.trim_start().starts_with('Z'))
-        })
-        .unwrap_or(true)
+/// Whether the server process, a child of this one, has exited. Asked
+/// with `waitpid` (which also reaps it), not through `/proc`, which the
+/// sandbox does not show.
+fn has_exited(pid: u32) -> bool {
+    let mut status = 0;
+    // SAFETY: waitpid with WNOHANG on a pid this process started; it
+    // returns 0 while the child runs, and never blocks.
+    unsafe { libc::waitpid(pid as libc::pid_t, &mut status, libc::WNOHANG) != 0 }
 }
 
 #[cfg(test)]
