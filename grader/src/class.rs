@@ -428,7 +428,9 @@ fn flag_summary(report: &Report) -> String {
     let mut seen: Vec<String> = Vec::new();
     for lab in &report.labs {
         for flag in &lab.flags {
-            let what = flag.split_once(": ").map_or(flag.as_str(), |(_, what)| what);
+            let what = flag
+                .split_once(": ")
+                .map_or(flag.as_str(), |(_, what)| what);
             let item = format!("{}: {what}", lab.name);
             if !seen.contains(&item) {
                 seen.push(item);

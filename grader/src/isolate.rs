@@ -231,7 +231,12 @@ fn signal_name(sig: i32) -> &'static str {
         libc::SIGABRT => {
             "SIGABRT: aborted, as on a stack overflow, a failed allocation or a panic while panicking"
         }
-        libc::SIGSEGV => "SIGSEGV: invalid memory access",
+        // The sandbox hides /proc, where Rust finds the main thread's stack
+        // guard, so an overflow there ends in a bare SIGSEGV; in safe code
+        // nothing else does.
+        libc::SIGSEGV => {
+            "SIGSEGV: invalid memory access; in safe Rust that is a stack overflow: look for unbounded recursion"
+        }
         libc::SIGKILL => "SIGKILL: killed, as on running out of memory",
         libc::SIGXCPU => "SIGXCPU: CPU time limit exceeded",
         libc::SIGXFSZ => "SIGXFSZ: file size limit exceeded",

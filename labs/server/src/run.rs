@@ -247,18 +247,25 @@ async fn serve_stdio(built: &Built, stop: CancellationToken) -> Result<(), Start
         .map_err(|e| StartError(format!("the MCP handshake over stdio failed: {e}")))?;
     tracing::info!("serving MCP over stdio");
     let cancel = running.cancellation_token();
-    tokio::select! {
+    // Pinned and polled by reference: if `select!` owned the session, it
+    // would drop it (and so cancel it) the moment the signal branch won,
+    // cutting off the calls in flight before `drain` could wait for them.
+    let waiting = running.waiting();
+    tokio::pin!(waiting);
+    let finished = tokio::select! {
         _ = stop.cancelled() => {
             drain(&built.pipeline.metrics).await;
             cancel.cancel();
+            waiting.await
         }
-        finished = running.waiting() => {
-            if let Err(e) = finished {
-                return Err(StartError(format!("the stdio session ended with an error: {e}")));
-            }
-        }
+        finished = &mut waiting => finished,
+    };
+    match finished {
+        Err(e) if !e.is_cancelled() => Err(StartError(format!(
+            "the stdio session ended with an error: {e}"
+        ))),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 async fn serve_http(
