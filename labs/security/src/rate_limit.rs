@@ -126,12 +126,14 @@ pub struct RateLimited {
     pub retry_after: Duration,
 }
 
+/// The wait in whole milliseconds, rounded up: a client that waits what
+/// it is told must not come back too early (1.5 ms is 2 ms, never 1).
 impl fmt::Display for RateLimited {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "rate limit exceeded; retry after {} ms",
-            self.retry_after.as_millis().max(1)
+            self.retry_after.as_nanos().div_ceil(1_000_000).max(1)
         )
     }
 }

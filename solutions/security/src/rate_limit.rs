@@ -126,12 +126,14 @@ pub struct RateLimited {
     pub retry_after: Duration,
 }
 
+/// The wait in whole milliseconds, rounded up: a client that waits what
+/// it is told must not come back too early (1.5 ms is 2 ms, never 1).
 impl fmt::Display for RateLimited {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "rate limit exceeded; retry after {} ms",
-            self.retry_after.as_millis().max(1)
+            self.retry_after.as_nanos().div_ceil(1_000_000).max(1)
         )
     }
 }
@@ -219,5 +221,22 @@ impl<C: Clock> RateLimiter<C> {
 /// Seconds from `then` to `now`, zero if the clock stood still.
 fn elapsed_secs(then: Duration, now: Duration) -> f64 {
     now.saturating_sub(then).as_secs_f64()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_refusal_tells_a_wait_that_is_never_too_short() {
+        let refused = RateLimited {
+            retry_after: Duration::from_micros(1500),
+        };
+        assert_eq!(refused.to_string(), "rate limit exceeded; retry after 2 ms");
+        let exact = RateLimited {
+            retry_after: Duration::from_millis(250),
+        };
+        assert_eq!(exact.to_string(), "rate limit exceeded; retry after 250 ms");
+    }
 }
 // LAB: end
