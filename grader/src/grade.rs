@@ -14,7 +14,7 @@ use grader_core::{CheckInfo, CheckResult, Kind, Outcome, Status};
 use crate::compile::{self, Origin, SlotKind};
 use crate::db::{self, Database};
 use crate::db_access::Access;
-use crate::isolate::{self, Job};
+use crate::isolate::{self, Job, Setup};
 use crate::protect;
 use crate::report::{LabReport, Report};
 
@@ -149,32 +149,23 @@ fn run_lab(
         .filter(|(_, c)| c.kind == Kind::Database)
         .map(|(i, _)| i)
         .collect();
-    let prefix = db::scratch_prefix();
-    let mut access = None;
+    // The learner's children, and a second set of the same for timing the
+    // reference, so the two never share a folder or a database role.
     let mut no_database: Option<String> = None;
-    match database {
-        Some(Database::Ready { url, .. }) if !database_checks.is_empty() => {
-            let gate_dir = run_dir.join("pg");
-            match Access::create(url, &prefix, &database_checks, &gate_dir) {
-                Ok(created) => access = Some(created),
-                Err(e) => no_database = Some(e),
-            }
-        }
-        Some(Database::Unavailable(reason)) => no_database = Some(reason.clone()),
-        _ => {}
+    let mut learner = SideRun::create(harness, run_dir, database, &database_checks, grading)
+        .map_err(|e| format!("cannot prepare the lab's run: {e}"))?;
+    if let Some(reason) = learner.no_database.take() {
+        no_database = Some(reason);
     }
-    let gate_dir = access.as_ref().map(|_| run_dir.join("pg"));
-    let sandbox = protect::prepare_child(
-        harness,
-        run_dir,
-        gate_dir.as_deref(),
-        grading.require_sandbox,
-    )?;
+    let reference_dir = run_dir.with_file_name(format!("{}-reference", lab.name));
+    let _ = std::fs::remove_dir_all(&reference_dir);
+    let reference =
+        SideRun::create(harness, &reference_dir, database, &database_checks, grading).ok();
     if grading.require_sandbox {
-        protect::require_complete(sandbox.report())?;
+        protect::require_complete(learner.sandbox.report())?;
     }
-    let mut summary = protect::summary(sandbox.report());
-    match (&access, &no_database) {
+    let mut summary = protect::summary(learner.sandbox.report());
+    match (&learner.access, &no_database) {
         (Some(_), _) => summary.push_str(
             "; database: a role of the lab's own, owning its scratch schemas, through a gate",
         ),
@@ -196,25 +187,23 @@ fn run_lab(
             None => run.push(i),
         }
     }
-    let mut env = Vec::new();
-    if let Some(access) = &access {
-        env.push((DATABASE_URL_VAR.to_owned(), access.url.clone()));
-        env.push((SCRATCH_PREFIX_VAR.to_owned(), prefix.clone()));
-    }
     let job = Job {
+        lab: lab.name,
         harness,
         side: grading.side,
         checks,
         run,
-        env,
-        run_dir,
-        sandbox: Some(Arc::new(sandbox)),
+        setup: learner.setup(),
+        reference: reference.as_ref().map(SideRun::setup),
     };
     for (i, result) in isolate::run(&job, &mut |r| progress.step(r))? {
         results[i] = Some(result);
     }
-    drop(access);
+    drop(job);
+    drop(learner);
+    drop(reference);
     let _ = std::fs::remove_dir_all(run_dir);
+    let _ = std::fs::remove_dir_all(&reference_dir);
     Ok((
         results
             .into_iter()
@@ -222,6 +211,71 @@ fn run_lab(
             .collect(),
         summary,
     ))
+}
+
+/// What the children of one side of a lab run are given: a folder, a
+/// database role of their own (when the lab has database checks), and a
+/// sandbox. Dropping it removes the role.
+struct SideRun {
+    run_dir: std::path::PathBuf,
+    prefix: String,
+    access: Option<Access>,
+    sandbox: Arc<grader_sandbox::Prepared>,
+    /// Why the database checks cannot run, if they cannot.
+    no_database: Option<String>,
+}
+
+impl SideRun {
+    fn create(
+        harness: &Path,
+        run_dir: &Path,
+        database: Option<&Database>,
+        database_checks: &[usize],
+        grading: &Grading<'_>,
+    ) -> Result<SideRun, String> {
+        std::fs::create_dir_all(run_dir.join("tmp"))
+            .map_err(|e| format!("cannot create {}: {e}", run_dir.display()))?;
+        let prefix = db::scratch_prefix();
+        let mut access = None;
+        let mut no_database = None;
+        match database {
+            Some(Database::Ready { url, .. }) if !database_checks.is_empty() => {
+                match Access::create(url, &prefix, database_checks, &run_dir.join("pg")) {
+                    Ok(created) => access = Some(created),
+                    Err(e) => no_database = Some(e),
+                }
+            }
+            Some(Database::Unavailable(reason)) => no_database = Some(reason.clone()),
+            _ => {}
+        }
+        let gate_dir = access.as_ref().map(|_| run_dir.join("pg"));
+        let sandbox = Arc::new(protect::prepare_child(
+            harness,
+            run_dir,
+            gate_dir.as_deref(),
+            grading.require_sandbox,
+        )?);
+        Ok(SideRun {
+            run_dir: run_dir.to_path_buf(),
+            prefix,
+            access,
+            sandbox,
+            no_database,
+        })
+    }
+
+    fn setup(&self) -> Setup {
+        let mut env = Vec::new();
+        if let Some(access) = &self.access {
+            env.push((DATABASE_URL_VAR.to_owned(), access.url.clone()));
+            env.push((SCRATCH_PREFIX_VAR.to_owned(), self.prefix.clone()));
+        }
+        Setup {
+            env,
+            run_dir: self.run_dir.clone(),
+            sandbox: Some(Arc::clone(&self.sandbox)),
+        }
+    }
 }
 
 /// Every check of `lab` failed with `why`, and `hint` in place of the

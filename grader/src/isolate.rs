@@ -19,15 +19,14 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use std::sync::Arc;
-
 use grader_core::protocol::{CHILD_FLAG, Message, RESULT_FD, Side, request};
-use grader_core::{CheckInfo, CheckResult, Outcome};
+use grader_core::{CheckInfo, CheckResult, Kind, Outcome, Status};
 use grader_sandbox::Prepared;
 
 /// Most bytes of a message or counterexample taken from a child: learner
@@ -56,6 +55,8 @@ const FILE_SIZE: u64 = 256 << 20;
 
 /// What the child is asked to do.
 pub struct Job<'a> {
+    /// The lab, for the reference times kept across gradings.
+    pub lab: &'static str,
     /// The lab's harness binary.
     pub harness: &'a Path,
     /// Which crate to grade.
@@ -65,50 +66,198 @@ pub struct Job<'a> {
     pub checks: &'a [CheckInfo],
     /// Indices of the checks to run; the others were decided in the parent.
     pub run: Vec<usize>,
+    /// How a child is started: its environment, folder and sandbox.
+    pub setup: Setup,
+    /// How a child that times the reference is started: its own folder,
+    /// database role and sandbox, so it never shares the learner's. `None`
+    /// keeps every check at its fixed deadline.
+    pub reference: Option<Setup>,
+}
+
+/// How to start a child.
+#[derive(Clone)]
+pub struct Setup {
     /// Extra environment for the child (the database URL, say); nothing
     /// else of this process's environment reaches it.
     pub env: Vec<(String, String)>,
     /// The child's own folder: its home, its temporary files.
-    pub run_dir: &'a Path,
+    pub run_dir: PathBuf,
     /// The sandbox the child enters before any learner code runs.
     pub sandbox: Option<Arc<Prepared>>,
 }
 
+/// A check may run this long before the reference is timed for it.
+const SOFT: Duration = Duration::from_secs(2);
+/// And then this many times the reference's time on top of [`SOFT`].
+const TIMES_REFERENCE: u32 = 20;
+/// For a perf check, whose criterion run takes about as long whatever the
+/// speed of what it measures (it adjusts the iterations), fewer.
+const TIMES_REFERENCE_PERF: u32 = 5;
+
+/// The reference's time for each (lab, check) timed in this process: a
+/// class is graded against one measurement.
+static REFERENCE_TIMES: Mutex<BTreeMap<(&'static str, usize), Timed>> = Mutex::new(BTreeMap::new());
+
+/// How long the reference took on a check.
+#[derive(Debug, Clone, Copy)]
+struct Timed {
+    /// From start to result.
+    total: Duration,
+    /// The longest stretch without progress (between the start, each tick
+    /// and the result), for a check that ticks.
+    longest_gap: Option<Duration>,
+}
+
+fn reference_time(lab: &'static str, i: usize) -> Option<Timed> {
+    REFERENCE_TIMES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&(lab, i))
+        .copied()
+}
+
+/// What arrives while a child runs.
+enum Event {
+    /// A message from the child of this generation.
+    Child(u64, Message),
+    /// The child of this generation closed its result pipe.
+    Gone(u64),
+    /// The reference's time for this check, or `None` if it could not be
+    /// timed.
+    Reference(usize, Option<Timed>),
+}
+
+/// Where the check that is running stands.
+struct Running {
+    i: usize,
+    kind: Kind,
+    started: Instant,
+    deadline: Instant,
+    /// When to time the reference, if it is not known yet.
+    soft: Option<Instant>,
+    /// The reference's time, once known.
+    reference: Option<Timed>,
+    /// The last sign of progress (the start, or a tick).
+    progress: Instant,
+}
+
 /// Runs `job` in isolated children, calling `progress` after each check.
 /// Returns a result for every index in `job.run`.
+///
+/// Each check gets its fixed deadline (`QUICK`, `PROPERTY`, `PERF`), or,
+/// once the reference's time for it is known, 2 s plus 20 times that, if
+/// shorter: a lab that hangs costs seconds per check, not minutes. The
+/// reference is timed only for a check still running after 2 s, in a
+/// child of its own, and kept for the rest of this process.
 pub fn run(
     job: &Job<'_>,
     progress: &mut dyn FnMut(&CheckResult),
 ) -> Result<BTreeMap<usize, CheckResult>, String> {
     let scale = timeout_scale();
+    let (events, inbox) = mpsc::channel();
     let mut graded = Graded {
         job,
         progress,
         results: BTreeMap::new(),
         pending: job.run.clone(),
     };
+    let mut generation = 0;
+    let mut timing_started = false;
     while let Some(&first) = graded.pending.first() {
-        let mut child = Spawned::start(job, &graded.pending)?;
-        let mut current: Option<(usize, Instant)> = None;
+        generation += 1;
+        let mut child = Spawned::start(
+            job.harness,
+            job.side,
+            &job.setup,
+            &graded.pending,
+            generation,
+            events.clone(),
+        )?;
+        let mut current: Option<Running> = None;
+        // After a result: how long the child may still look for other
+        // rules the check breaks.
+        let mut extras: Option<(usize, Instant)> = None;
         let startup = Instant::now() + STARTUP;
         loop {
-            let deadline = current.map_or(startup, |(_, d)| d);
-            let wait = deadline.saturating_duration_since(Instant::now());
-            match child.messages.recv_timeout(wait) {
-                Ok(Message::Start(i)) if graded.pending.contains(&i) => {
-                    current = Some((i, Instant::now() + job.checks[i].deadline.mul_f64(scale)));
+            let wake = match (&current, &extras) {
+                (Some(run), _) => {
+                    let deadline = run.effective_deadline(scale);
+                    run.soft.map_or(deadline, |s| s.min(deadline))
                 }
-                Ok(Message::Result(i, result)) if graded.pending.contains(&i) => {
+                (None, Some((_, until))) => *until,
+                (None, None) => startup,
+            };
+            let event = inbox.recv_timeout(wake.saturating_duration_since(Instant::now()));
+            match event {
+                Ok(Event::Child(g, _) | Event::Gone(g)) if g != generation => {}
+                Ok(Event::Child(_, Message::Start(i))) if graded.pending.contains(&i) => {
+                    extras = None;
+                    let info = &job.checks[i];
+                    let started = Instant::now();
+                    let fixed = started + info.deadline.mul_f64(scale);
+                    let mut running = Running {
+                        i,
+                        kind: info.kind,
+                        started,
+                        deadline: fixed,
+                        soft: None,
+                        reference: None,
+                        progress: started,
+                    };
+                    if let Some(reference) = reference_time(job.lab, i) {
+                        running.set_reference(reference, scale);
+                    } else if job.reference.is_some() {
+                        running.soft = Some(started + SOFT.mul_f64(scale));
+                    }
+                    current = Some(running);
+                }
+                Ok(Event::Child(_, Message::Result(i, result))) if graded.pending.contains(&i) => {
                     let outcome = Outcome {
                         status: result.status,
                         message: cap(&result.message),
                         counterexample: result.counterexample.as_deref().map(cap),
                     };
-                    graded.settle(i, outcome);
+                    let mut graded_result = CheckResult::grade(&job.checks[i], outcome);
+                    if let Some(rule) = &result.rule {
+                        graded_result.name_rule(&job.checks[i], rule);
+                    }
+                    let took = current
+                        .as_ref()
+                        .map_or(Duration::ZERO, |r| r.started.elapsed());
+                    graded.record(i, graded_result);
                     current = None;
+                    extras = Some((i, Instant::now() + EXTRAS.max(took * 3).mul_f64(scale)));
                 }
-                Ok(Message::Start(_) | Message::Result(..)) => {}
-                Ok(Message::Done) => {
+                Ok(Event::Child(_, Message::Tick(i))) => {
+                    if let Some(run) = current.as_mut().filter(|r| r.i == i) {
+                        run.progress = Instant::now();
+                    }
+                }
+                Ok(Event::Child(_, Message::Also(i, failure))) => {
+                    if let Some(result) = graded.results.get_mut(&i)
+                        && result.also.len() < 2
+                    {
+                        let outcome = Outcome::fail(cap(&failure.message));
+                        let outcome = match failure.counterexample.as_deref() {
+                            Some(c) => outcome.with_counterexample(cap(c)),
+                            None => outcome,
+                        };
+                        result.add_broken(&job.checks[i], &failure.rule, outcome);
+                    }
+                }
+                Ok(Event::Child(_, Message::Start(_) | Message::Result(..))) => {}
+                Ok(Event::Reference(i, time)) => {
+                    if let Some(time) = time {
+                        REFERENCE_TIMES
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .insert((job.lab, i), time);
+                        if let Some(run) = current.as_mut().filter(|r| r.i == i) {
+                            run.set_reference(time, scale);
+                        }
+                    }
+                }
+                Ok(Event::Child(_, Message::Done)) => {
                     child.finish();
                     // A child that says it is done with checks left has
                     // skipped them: count them as crashed, not silently.
@@ -123,16 +272,54 @@ pub fn run(
                     break;
                 }
                 Err(RecvTimeoutError::Timeout) => {
+                    if let Some(run) = current.as_mut()
+                        && let Some(soft) = run.soft
+                        && Instant::now() >= soft
+                        && Instant::now() < run.effective_deadline(scale)
+                    {
+                        // Still running: time the reference, this check
+                        // first, then every other one not timed yet.
+                        run.soft = None;
+                        if !timing_started && let Some(setup) = &job.reference {
+                            timing_started = true;
+                            let mut order = vec![run.i];
+                            order.extend(
+                                graded.pending.iter().copied().filter(|&p| {
+                                    p != run.i && reference_time(job.lab, p).is_none()
+                                }),
+                            );
+                            time_references(job, setup.clone(), order, events.clone());
+                        }
+                        continue;
+                    }
                     child.kill();
-                    match current {
-                        Some((i, _)) => graded.settle(
-                            i,
-                            Outcome::timeout(format!(
-                                "still running after {:.0} s, so it was stopped: look for an endless loop, a lock that is never released, or work that grows much faster than the input",
-                                job.checks[i].deadline.mul_f64(scale).as_secs_f64()
-                            )),
-                        ),
-                        None => graded.settle(
+                    match (current, extras) {
+                        (Some(run), _) => {
+                            let took = run.started.elapsed();
+                            let stalled = run.stalled(scale);
+                            let reference = match (run.reference, stalled) {
+                                (Some(r), true) => format!(
+                                    "; it made no progress for {}, where the reference never goes {} without",
+                                    short(run.progress.elapsed()),
+                                    short(r.longest_gap.unwrap_or(r.total))
+                                ),
+                                (Some(r), false) => {
+                                    format!("; the reference takes {}", short(r.total))
+                                }
+                                (None, _) => String::new(),
+                            };
+                            graded.settle(
+                                run.i,
+                                Outcome::timeout(format!(
+                                    "timed out after {}{reference}, so it was stopped: look for an endless loop, a lock that is never released, or work that grows much faster than the input",
+                                    short(took)
+                                )),
+                            );
+                        }
+                        // The child was looking for more broken rules and
+                        // took too long: what it found is kept.
+                        (None, Some(_)) => {}
+                        (None, None) => graded.settle(
                             first,
                             Outcome::crashed(format!(
                                 "the suite's process did not start within {} s",
@@ -142,19 +329,151 @@ pub fn run(
                     }
                     break;
                 }
-                Err(RecvTimeoutError::Disconnected) => {
+                Ok(Event::Gone(_)) | Err(RecvTimeoutError::Disconnected) => {
                     let status = child.finish();
-                    let i = current.map_or(first, |(i, _)| i);
-                    graded.settle(
-                        i,
-                        Outcome::crashed(describe_death(status, &child.stderr_tail())),
-                    );
+                    if let Some(run) = current {
+                        graded.settle(
+                            run.i,
+                            Outcome::crashed(describe_death(status, &child.stderr_tail())),
+                        );
+                    } else if extras.is_none() {
+                        graded.settle(
+                            first,
+                            Outcome::crashed(describe_death(status, &child.stderr_tail())),
+                        );
+                    }
                     break;
                 }
             }
         }
     }
     Ok(graded.results)
+}
+
+/// How long a child may look for more broken rules after a failure, at
+/// least.
+const EXTRAS: Duration = Duration::from_secs(3);
+
+impl Running {
+    /// How many times the reference's time a check may take.
+    fn times(&self) -> u32 {
+        if self.kind == Kind::Perf {
+            TIMES_REFERENCE_PERF
+        } else {
+            TIMES_REFERENCE
+        }
+    }
+
+    /// The deadline once the reference's time is known: 2 s plus 20 times
+    /// it, if that comes before the fixed one.
+    fn set_reference(&mut self, reference: Timed, scale: f64) {
+        self.reference = Some(reference);
+        self.soft = None;
+        let derived = self.started + (SOFT + reference.total * self.times()).mul_f64(scale);
+        self.deadline = self.deadline.min(derived);
+    }
+
+    /// When the check must stop for making no progress: 2 s plus 20 times
+    /// the reference's longest stretch without a tick, after the last one.
+    fn progress_deadline(&self, scale: f64) -> Option<Instant> {
+        let gap = self.reference?.longest_gap?;
+        Some(self.progress + (SOFT + gap * self.times()).mul_f64(scale))
+    }
+
+    /// Whether it is stopped for making no progress, rather than for time.
+    fn stalled(&self, scale: f64) -> bool {
+        self.progress_deadline(scale)
+            .is_some_and(|p| p < self.deadline && Instant::now() >= p)
+    }
+
+    /// The earlier of the deadline and the progress deadline.
+    fn effective_deadline(&self, scale: f64) -> Instant {
+        self.progress_deadline(scale)
+            .map_or(self.deadline, |p| p.min(self.deadline))
+    }
+}
+
+/// A duration as a reader wants it: `12 ms`, `2.3 s`.
+fn short(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis().max(1))
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+/// Times the reference's run of each check in `order` in a child of its
+/// own, on a thread; each time arrives as an [`Event::Reference`] as soon
+/// as it is known. Started once per lab run, when a first check is slow:
+/// the checks after it then get their deadline as they start.
+fn time_references(job: &Job<'_>, setup: Setup, order: Vec<usize>, events: Sender<Event>) {
+    let harness = job.harness.to_path_buf();
+    let scale = timeout_scale();
+    let deadlines: Vec<Duration> = job
+        .checks
+        .iter()
+        .map(|c| c.deadline.mul_f64(scale))
+        .collect();
+    std::thread::spawn(move || {
+        let mut left = order;
+        while !left.is_empty() {
+            let (tx, rx) = mpsc::channel();
+            let Ok(mut child) = Spawned::start(&harness, Side::Solution, &setup, &left, 0, tx)
+            else {
+                break;
+            };
+            // The check running, when it started, its last sign of
+            // progress, its longest gap so far, and whether it ticked.
+            let mut current: Option<(usize, Instant, Instant, Duration, bool)> = None;
+            let startup = Instant::now() + STARTUP;
+            loop {
+                let end = current.map_or(startup, |(i, s, ..)| s + deadlines[i]);
+                match rx.recv_timeout(end.saturating_duration_since(Instant::now())) {
+                    Ok(Event::Child(_, Message::Start(i))) => {
+                        let now = Instant::now();
+                        current = Some((i, now, now, Duration::ZERO, false));
+                    }
+                    Ok(Event::Child(_, Message::Tick(i))) => {
+                        if let Some((c, _, last, gap, ticked)) = current.as_mut()
+                            && *c == i
+                        {
+                            *gap = (*gap).max(last.elapsed());
+                            *last = Instant::now();
+                            *ticked = true;
+                        }
+                    }
+                    Ok(Event::Child(_, Message::Result(i, result))) => {
+                        let time = current
+                            .filter(|(c, ..)| *c == i && result.status == Status::Passed)
+                            .map(|(_, started, last, gap, ticked)| Timed {
+                                total: started.elapsed(),
+                                longest_gap: ticked.then(|| gap.max(last.elapsed())),
+                            });
+                        left.retain(|&l| l != i);
+                        current = None;
+                        if events.send(Event::Reference(i, time)).is_err() {
+                            child.kill();
+                            return;
+                        }
+                    }
+                    Ok(Event::Child(_, Message::Done)) => break,
+                    Ok(Event::Child(..)) => {}
+                    // A reference check that does not finish (it should):
+                    // that one keeps its fixed deadline.
+                    _ => {
+                        if let Some((i, ..)) = current {
+                            left.retain(|&l| l != i);
+                            let _ = events.send(Event::Reference(i, None));
+                        } else {
+                            left.clear();
+                        }
+                        break;
+                    }
+                }
+            }
+            child.kill();
+        }
+    });
 }
 
 /// The results gathered so far, and the checks still to run.
@@ -246,16 +565,24 @@ fn signal_name(sig: i32) -> &'static str {
     }
 }
 
-/// A running child and the channel its results arrive on.
+/// A running child.
 struct Spawned {
     process: Child,
-    messages: Receiver<Message>,
     stderr: File,
     reaped: Option<ExitStatus>,
 }
 
 impl Spawned {
-    fn start(job: &Job<'_>, indices: &[usize]) -> Result<Self, String> {
+    /// Starts `harness` on `side` for the checks `indices`; its messages
+    /// arrive on `events`, tagged with `generation`.
+    fn start(
+        harness: &Path,
+        side: Side,
+        setup: &Setup,
+        indices: &[usize],
+        generation: u64,
+        events: Sender<Event>,
+    ) -> Result<Self, String> {
         let (read_end, write_end) =
             pipe().map_err(|e| format!("cannot create the result pipe: {e}"))?;
         let stdout =
@@ -263,21 +590,21 @@ impl Spawned {
         let stderr =
             tempfile::tempfile().map_err(|e| format!("cannot create a capture file: {e}"))?;
         let nonce = nonce();
-        let mut command = Command::new(job.harness);
+        let mut command = Command::new(harness);
         command
             .arg(CHILD_FLAG)
-            .arg(job.side.as_str())
+            .arg(side.as_str())
             .stdin(Stdio::piped())
             .stdout(stdout)
             .stderr(stderr.try_clone().map_err(|e| e.to_string())?)
             .env_clear()
             .env("PATH", "/usr/local/bin:/usr/bin:/bin")
-            .env("HOME", job.run_dir)
-            .env("TMPDIR", job.run_dir.join("tmp"))
+            .env("HOME", &setup.run_dir)
+            .env("TMPDIR", setup.run_dir.join("tmp"))
             .env("LANG", "C.UTF-8")
             .env("RUST_BACKTRACE", "0")
-            .envs(job.env.iter().map(|(k, v)| (k, v)))
-            .current_dir(job.run_dir)
+            .envs(setup.env.iter().map(|(k, v)| (k, v)))
+            .current_dir(&setup.run_dir)
             .process_group(0);
         let write_fd = {
             use std::os::fd::AsRawFd;
@@ -298,17 +625,17 @@ impl Spawned {
             });
         }
         // Then the sandbox, last before exec: nothing of the lab has run yet.
-        if let Some(sandbox) = &job.sandbox {
+        if let Some(sandbox) = &setup.sandbox {
             sandbox.configure(&mut command);
         }
         let mut process = command.spawn().map_err(|e| {
-            let e = match &job.sandbox {
+            let e = match &setup.sandbox {
                 Some(sandbox) => sandbox.explain(e),
                 None => e,
             };
             format!(
                 "cannot start the suite's process {}: {e}",
-                job.harness.display()
+                harness.display()
             )
         })?;
         drop(write_end);
@@ -316,21 +643,20 @@ impl Spawned {
             // A child that died at once is reported through the pipe's EOF.
             let _ = stdin.write_all(request(&nonce, indices).as_bytes());
         }
-        let (tx, messages) = mpsc::channel();
         let reader = File::from(read_end);
         std::thread::spawn(move || {
             for line in BufReader::new(reader).lines() {
                 let Ok(line) = line else { break };
                 if let Some(message) = Message::parse(&line, &nonce)
-                    && tx.send(message).is_err()
+                    && events.send(Event::Child(generation, message)).is_err()
                 {
-                    break;
+                    return;
                 }
             }
+            let _ = events.send(Event::Gone(generation));
         });
         Ok(Self {
             process,
-            messages,
             stderr,
             reaped: None,
         })

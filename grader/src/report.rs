@@ -291,6 +291,21 @@ impl Report {
                 if let Some(hint) = &c.hint {
                     let _ = writeln!(out, "    {} {hint}", paint("36", "hint:"));
                 }
+                for also in &c.also {
+                    let _ = writeln!(out, "    {}", paint("1", "also:"));
+                    for line in also.message.lines() {
+                        let _ = writeln!(out, "      {line}");
+                    }
+                    if let Some(input) = &also.counterexample {
+                        let _ = writeln!(out, "      minimal failing input:");
+                        for line in input.lines() {
+                            let _ = writeln!(out, "        {line}");
+                        }
+                    }
+                    if let Some(hint) = &also.hint {
+                        let _ = writeln!(out, "      {} {hint}", paint("36", "hint:"));
+                    }
+                }
             }
         }
         let flagged: Vec<&String> = self.labs.iter().flat_map(|l| &l.flags).collect();
@@ -324,7 +339,8 @@ pub fn stdout_wants_color() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-/// A check's message, counterexample and hint as one text.
+/// A check's message, counterexample and hint as one text, then each
+/// other rule it saw broken with its own.
 fn details(c: &CheckResult) -> String {
     let mut text = c.message.clone();
     if let Some(input) = c.counterexample.as_deref().filter(|_| !not_implemented(c)) {
@@ -332,6 +348,15 @@ fn details(c: &CheckResult) -> String {
     }
     if let Some(hint) = &c.hint {
         let _ = write!(text, "\nhint: {hint}");
+    }
+    for also in &c.also {
+        let _ = write!(text, "\n\nalso {}", also.message);
+        if let Some(input) = &also.counterexample {
+            let _ = write!(text, "\nminimal failing input:\n{input}");
+        }
+        if let Some(hint) = &also.hint {
+            let _ = write!(text, "\nhint: {hint}");
+        }
     }
     text
 }
@@ -377,6 +402,8 @@ mod tests {
             counterexample: (status == Status::Failed)
                 .then(|| "\"SELECT 1; DROP TABLE x\"".to_owned()),
             hint: (status != Status::Passed).then(|| "look closer".to_owned()),
+            rule: None,
+            also: Vec::new(),
         };
         Report::new(
             "labs".into(),

@@ -155,6 +155,42 @@ pub struct CheckInfo {
     pub deadline: Duration,
     /// Shown on failure: points at the idea, never at the answer.
     pub hint: &'static str,
+    /// The rules of the lab's brief this check tests; a failure names the
+    /// one it saw broken, with that rule's own hint.
+    pub rules: &'static [Rule],
+}
+
+impl CheckInfo {
+    /// The rule with this id.
+    pub fn rule(&self, id: &str) -> Option<&'static Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+/// One rule of a lab's brief, as a check tests it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// Short and unique within its check, e.g. `wait-may-end-at-deadline`.
+    pub id: &'static str,
+    /// The rule in the brief's words, with where the brief states it.
+    pub text: &'static str,
+    /// Shown when this rule is broken: the idea, never the answer.
+    pub hint: &'static str,
+}
+
+/// Another rule a failed check saw broken, beyond the first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleFailure {
+    /// The rule's id.
+    pub rule: String,
+    /// What went wrong.
+    pub message: String,
+    /// The smallest input found that breaks it, for a property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterexample: Option<String>,
+    /// That rule's hint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 /// A graded check, as reports and the result pipe carry it.
@@ -175,9 +211,17 @@ pub struct CheckResult {
     /// The minimal failing input, for a failed property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counterexample: Option<String>,
-    /// The hint, kept for failed checks.
+    /// The hint, kept for failed checks: the broken rule's, or the
+    /// check's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// The rule of the brief the failure broke, when the check names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// Other rules the same check saw broken (up to two more), so a second
+    /// bug is not hidden until the first is fixed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<RuleFailure>,
 }
 
 impl CheckResult {
@@ -198,6 +242,8 @@ impl CheckResult {
                 Status::Failed | Status::Timeout | Status::Crashed
             )
             .then(|| check.hint.to_owned()),
+            rule: None,
+            also: Vec::new(),
         }
     }
 }
@@ -226,5 +272,103 @@ pub fn describe_panic(text: &str) -> String {
             }
         }
         None => format!("panicked: {text}"),
+    }
+}
+
+/// Marks a rule's id inside a failure message, so the message can travel
+/// through any test runner and the rule still be found.
+const RULE_MARK: char = '\u{1e}';
+
+/// `message`, tagged as breaking the rule `id`.
+pub fn tag_rule(id: &str, message: &str) -> String {
+    format!("{RULE_MARK}{id}{RULE_MARK}{message}")
+}
+
+/// The rule a tagged message names, and the message without the tag.
+pub fn take_rule(message: &str) -> (Option<String>, String) {
+    let Some(start) = message.find(RULE_MARK) else {
+        return (None, message.to_owned());
+    };
+    let rest = &message[start + RULE_MARK.len_utf8()..];
+    let Some(end) = rest.find(RULE_MARK) else {
+        return (None, message.to_owned());
+    };
+    let id = rest[..end].to_owned();
+    let cleaned = format!(
+        "{}{}",
+        &message[..start],
+        &rest[end + RULE_MARK.len_utf8()..]
+    );
+    (Some(id), cleaned)
+}
+
+impl CheckResult {
+    /// Names the rule `id` of `check` as the one this failure broke: the
+    /// message says which rule, and the hint becomes that rule's.
+    pub fn name_rule(&mut self, check: &CheckInfo, id: &str) {
+        if let Some(rule) = check.rule(id) {
+            self.message = format!("breaks the rule: {}\n{}", rule.text, self.message);
+            if self.hint.is_some() {
+                self.hint = Some(rule.hint.to_owned());
+            }
+        }
+        self.rule = Some(id.to_owned());
+    }
+
+    /// Adds another broken rule, found once the first was set aside.
+    pub fn add_broken(&mut self, check: &CheckInfo, id: &str, outcome: Outcome) {
+        let rule = check.rule(id);
+        self.also.push(RuleFailure {
+            rule: id.to_owned(),
+            message: match rule {
+                Some(rule) => format!("breaks the rule: {}\n{}", rule.text, outcome.message),
+                None => outcome.message,
+            },
+            counterexample: outcome.counterexample,
+            hint: rule.map(|r| r.hint.to_owned()),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: &[Rule] = &[Rule {
+        id: "exact-deadline",
+        text: "a wait that ends exactly at the deadline is allowed (retry, rule 5)",
+        hint: "Compare with > rather than >=.",
+    }];
+
+    #[test]
+    fn a_tagged_message_names_its_rule_and_the_hint_follows() {
+        let tagged = tag_rule("exact-deadline", "the wait was refused");
+        let wrapped = format!("Test failed: {tagged}.");
+        let (rule, message) = take_rule(&wrapped);
+        assert_eq!(rule.as_deref(), Some("exact-deadline"));
+        assert_eq!(message, "Test failed: the wait was refused.");
+        assert_eq!(take_rule("plain"), (None, "plain".to_owned()));
+
+        let info = CheckInfo {
+            name: "retry",
+            kind: Kind::Property,
+            points: 3,
+            deadline: QUICK,
+            hint: "the check's own hint",
+            rules: RULES,
+        };
+        let mut result = CheckResult::grade(&info, Outcome::fail(message));
+        result.name_rule(&info, "exact-deadline");
+        assert!(
+            result
+                .message
+                .starts_with("breaks the rule: a wait that ends exactly")
+        );
+        assert_eq!(
+            result.hint.as_deref(),
+            Some("Compare with > rather than >=.")
+        );
+        result.add_broken(&info, "other", Outcome::fail("second"));
+        assert_eq!(result.also[0].message, "second");
     }
 }

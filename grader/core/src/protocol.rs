@@ -6,7 +6,7 @@
 //! lab prints, and no line it forges without the nonce, counts. stdout and
 //! stderr are only diagnostics.
 
-use crate::check::CheckResult;
+use crate::check::{CheckResult, RuleFailure};
 
 /// The first argument that puts a harness in child mode.
 pub const CHILD_FLAG: &str = "__run-suite";
@@ -53,6 +53,11 @@ pub enum Message {
     Start(usize),
     /// The check at this index ended with this result.
     Result(usize, Box<CheckResult>),
+    /// The check at this index made progress: a property finished a case.
+    Tick(usize),
+    /// The check at this index, run again with the rules already reported
+    /// set aside, broke another rule.
+    Also(usize, Box<RuleFailure>),
     /// Every check asked for has run.
     Done,
 }
@@ -62,9 +67,14 @@ impl Message {
     pub fn to_line(&self, nonce: &str) -> String {
         match self {
             Message::Start(i) => format!("{nonce} start {i}"),
+            Message::Tick(i) => format!("{nonce} tick {i}"),
             Message::Result(i, result) => format!(
                 "{nonce} result {i} {}",
                 serde_json::to_string(result).expect("a check result serializes")
+            ),
+            Message::Also(i, failure) => format!(
+                "{nonce} also {i} {}",
+                serde_json::to_string(failure).expect("a rule failure serializes")
             ),
             Message::Done => format!("{nonce} done"),
         }
@@ -77,10 +87,16 @@ impl Message {
         let (word, rest) = rest.split_once(' ').unwrap_or((rest, ""));
         match word {
             "start" => rest.trim().parse().ok().map(Message::Start),
+            "tick" => rest.trim().parse().ok().map(Message::Tick),
             "result" => {
                 let (index, json) = rest.split_once(' ')?;
                 let result = serde_json::from_str(json).ok()?;
                 Some(Message::Result(index.parse().ok()?, Box::new(result)))
+            }
+            "also" => {
+                let (index, json) = rest.split_once(' ')?;
+                let failure = serde_json::from_str(json).ok()?;
+                Some(Message::Also(index.parse().ok()?, Box::new(failure)))
             }
             "done" => Some(Message::Done),
             _ => None,
@@ -124,10 +140,20 @@ mod tests {
             message: "ok".into(),
             counterexample: None,
             hint: None,
+            rule: None,
+            also: Vec::new(),
+        };
+        let also = RuleFailure {
+            rule: "r".into(),
+            message: "m".into(),
+            counterexample: Some("c".into()),
+            hint: None,
         };
         for message in [
             Message::Start(3),
+            Message::Tick(3),
             Message::Result(3, Box::new(result)),
+            Message::Also(3, Box::new(also)),
             Message::Done,
         ] {
             let line = message.to_line("n0nce");

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod db;
 pub mod perf;
 pub mod prop;
+pub mod rules;
 pub mod security_gen;
 
 pub use grader_core::check::{

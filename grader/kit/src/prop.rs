@@ -30,7 +30,12 @@ where
     config.source_file = None;
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &SEED);
     let mut runner = TestRunner::new_with_rng(config, rng);
-    match runner.run(&strategy, test) {
+    let ticking = |value| {
+        let result = test(value);
+        crate::child::tick();
+        result
+    };
+    match runner.run(&strategy, ticking) {
         Ok(()) => Outcome::pass(format!("held on {cases} generated cases")),
         Err(TestError::Fail(reason, input)) => Outcome::fail(describe_reason(reason.message()))
             .with_counterexample(format!("{input:#?}")),

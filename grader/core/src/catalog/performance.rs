@@ -10,6 +10,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 14,
         deadline: PROPERTY,
         hint: "An entry expires ttl after its insertion, a get refreshes recency but not the clock, and a new key in a full cache evicts the least recently used.",
+        rules: &[],
     },
     CheckInfo {
         name: "cache_loader_runs_once",
@@ -17,6 +18,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 8,
         deadline: QUICK,
         hint: "Concurrent misses on one key must wait on one gate per key and look again before loading; errors are returned, never stored.",
+        rules: &[],
     },
     CheckInfo {
         name: "pool_rows_as_json",
@@ -24,6 +26,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 6,
         deadline: PROPERTY,
         hint: "Run the statement as written through rows_as_json, inside the read-only transaction.",
+        rules: &[],
     },
     CheckInfo {
         name: "pool_refuses_writes_in_disguise",
@@ -31,6 +34,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 10,
         deadline: PROPERTY,
         hint: "The transaction must be READ ONLY before the statement runs, and the statement must go through the prepared protocol, which takes one statement only.",
+        rules: &[],
     },
     CheckInfo {
         name: "pool_cuts_slow_queries",
@@ -38,6 +42,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 5,
         deadline: QUICK,
         hint: "SET LOCAL statement_timeout inside the transaction, in milliseconds.",
+        rules: &[],
     },
     CheckInfo {
         name: "pool_connection_comes_back_clean",
@@ -45,6 +50,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 5,
         deadline: QUICK,
         hint: "SET LOCAL, not SET, and end every transaction, whatever the query did.",
+        rules: &[],
     },
     CheckInfo {
         name: "batch_is_concurrent_and_ordered",
@@ -52,6 +58,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 12,
         deadline: PROPERTY,
         hint: "A semaphore with `concurrency` permits, every job started at once and waiting for a permit, each result written to its own slot.",
+        rules: &[],
     },
     CheckInfo {
         name: "perf_cache_hit_is_constant_time",
@@ -59,5 +66,6 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 6,
         deadline: PERF,
         hint: "A hit must not scan: a hash map to find the entry, a linked list (in a slab) to keep the recency order.",
+        rules: &[],
     },
 ];

@@ -10,6 +10,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 5,
         deadline: PROPERTY,
         hint: "Port the chapter's check exactly: every DENYLIST pattern, case-insensitive, searched anywhere; then the text must start with SELECT after leading whitespace.",
+        rules: &[],
     },
     CheckInfo {
         name: "sql_accepts_generated_selects",
@@ -17,6 +18,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 12,
         deadline: PROPERTY,
         hint: "Judge the parsed statement, not the text: comments, case, quoted names and SQL inside string literals are all harmless.",
+        rules: &[],
     },
     CheckInfo {
         name: "sql_refuses_disguised_writes",
@@ -24,6 +26,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 15,
         deadline: PROPERTY,
         hint: "Count the statements the parser returns, accept only Statement::Query, and walk the whole tree: a WITH clause can hold a DELETE.",
+        rules: &[],
     },
     CheckInfo {
         name: "sql_refuses_forbidden_functions",
@@ -31,6 +34,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 6,
         deadline: PROPERTY,
         hint: "A function can be called in the select list, in WHERE, in FROM, in a subquery or in a CTE, and its name can be schema-qualified or in any case.",
+        rules: &[],
     },
     CheckInfo {
         name: "sql_names_the_reason",
@@ -38,6 +42,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 5,
         deadline: QUICK,
         hint: "Each rule of the brief has its own SqlRejection variant; check them in the brief's order (parse, count, kind, then the walk).",
+        rules: &[],
     },
     CheckInfo {
         name: "paths_stay_inside_roots",
@@ -45,6 +50,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 15,
         deadline: PROPERTY,
         hint: "Compare real locations: canonicalize (it follows symlinks), fall back to the parent only for a missing file, and use Path::starts_with, which compares whole components.",
+        rules: &[],
     },
     CheckInfo {
         name: "paths_edge_cases",
@@ -52,6 +58,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 5,
         deadline: QUICK,
         hint: "Roots are checked once, when the policy is built; a request is refused when empty or holding NUL, and `..` inside a file name is just a name.",
+        rules: &[],
     },
     CheckInfo {
         name: "permissions_follow_the_table",
@@ -59,6 +66,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 8,
         deadline: PROPERTY,
         hint: "Deny by default: a tool without an entry is refused whatever was granted, and needs approval.",
+        rules: &[],
     },
     CheckInfo {
         name: "redaction_removes_planted_secrets",
@@ -66,6 +74,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 12,
         deadline: PROPERTY,
         hint: "Recurse into every object and array; judge keys by their normalized name and strings by the shape of the secrets inside them, keeping the text around a secret.",
+        rules: &[],
     },
     CheckInfo {
         name: "audit_entry_format",
@@ -73,6 +82,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 6,
         deadline: QUICK,
         hint: "One JSON object per line with the six fields of the brief, written in one piece; an I/O error is returned, never unwrapped.",
+        rules: &[],
     },
     CheckInfo {
         name: "rate_limit_bucket_bound",
@@ -80,6 +90,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 10,
         deadline: PROPERTY,
         hint: "Refill by elapsed time x rate, capped at the burst; a refusal's retry_after must be long enough for one whole token, rounded up.",
+        rules: &[],
     },
     CheckInfo {
         name: "sql_checked_queries_run_on_postgres",
@@ -87,6 +98,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 6,
         deadline: PROPERTY,
         hint: "What check_query returns is what runs: it must be the one statement you checked, rendered back from its syntax tree, and valid PostgreSQL.",
+        rules: &[],
     },
     CheckInfo {
         name: "perf_denylist_compiled_once",
@@ -94,6 +106,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 4,
         deadline: PERF,
         hint: "Compiling a regex costs far more than matching with it: compile the patterns once, in a static.",
+        rules: &[],
     },
     CheckInfo {
         name: "perf_check_query_no_setup_per_call",
@@ -101,5 +114,6 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 3,
         deadline: PERF,
         hint: "Build lookup tables and regexes once, not in every call; parse the query once.",
+        rules: &[],
     },
 ];

@@ -10,6 +10,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 8,
         deadline: PROPERTY,
         hint: "Count newlines from the end, but not a newline that is the file's last byte; the first piece is whole only at the start of the file.",
+        rules: &[],
     },
     CheckInfo {
         name: "tail_reads_only_the_end",
@@ -17,6 +18,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 4,
         deadline: QUICK,
         hint: "Seek to the end and read blocks backwards; stop as soon as you hold enough lines.",
+        rules: &[],
     },
     CheckInfo {
         name: "rows_are_capped_with_a_note",
@@ -24,6 +26,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 5,
         deadline: PROPERTY,
         hint: "Exactly `limit` rows is not a cut; one more is. The note goes with `truncated: true` only.",
+        rules: &[],
     },
     CheckInfo {
         name: "bearer_tokens_are_checked",
@@ -31,6 +34,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 4,
         deadline: QUICK,
         hint: "The scheme is case-insensitive; an empty token is not a token; compare every byte.",
+        rules: &[],
     },
     CheckInfo {
         name: "pipeline_runs_every_step_in_order",
@@ -38,6 +42,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 8,
         deadline: QUICK,
         hint: "Permission, rate limit, approval, then the tool in its own task under the timeout; audit and count every call, refused ones too.",
+        rules: &[],
     },
     CheckInfo {
         name: "tools_are_listed_with_their_schemas",
@@ -45,6 +50,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 5,
         deadline: QUICK,
         hint: "Start the server with `cargo run -p lab-server -- stdio` and list its tools with a client.",
+        rules: &[],
     },
     CheckInfo {
         name: "injections_leave_the_demo_database_unchanged",
@@ -52,6 +58,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 8,
         deadline: PROPERTY,
         hint: "Every query goes through lab 1's check first; the SQLite connection is read-only besides.",
+        rules: &[],
     },
     CheckInfo {
         name: "injections_leave_postgresql_unchanged",
@@ -59,6 +66,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 6,
         deadline: PROPERTY,
         hint: "Every query goes through lab 1's check, then lab 3's READ ONLY transaction.",
+        rules: &[],
     },
     CheckInfo {
         name: "traversals_stay_inside_the_log_roots",
@@ -66,6 +74,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 8,
         deadline: PROPERTY,
         hint: "read_log resolves every path with lab 1's PathPolicy before opening it.",
+        rules: &[],
     },
     CheckInfo {
         name: "every_call_is_audited_without_secrets",
@@ -73,6 +82,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 5,
         deadline: QUICK,
         hint: "One redacted audit line per call, refused calls included.",
+        rules: &[],
     },
     CheckInfo {
         name: "bursts_are_rate_limited",
@@ -80,6 +90,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 4,
         deadline: QUICK,
         hint: "Check the rate limit before the tool runs, keyed by the caller.",
+        rules: &[],
     },
     CheckInfo {
         name: "slow_queries_time_out_and_the_server_goes_on",
@@ -87,6 +98,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 5,
         deadline: QUICK,
         hint: "Wrap the tool's task in with_timeout and abort it when time is up.",
+        rules: &[],
     },
     CheckInfo {
         name: "approval_goes_through_elicitation",
@@ -94,6 +106,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 5,
         deadline: QUICK,
         hint: "Ask the caller's approver for high-privilege tools; anything but Approved is PERMISSION_DENIED.",
+        rules: &[],
     },
     CheckInfo {
         name: "http_endpoints_and_guards",
@@ -101,6 +114,7 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 6,
         deadline: QUICK,
         hint: "Without the token, /mcp and /metrics answer 401; /healthz always answers.",
+        rules: &[],
     },
     CheckInfo {
         name: "shutdown_finishes_calls_in_flight",
@@ -108,5 +122,6 @@ pub const CHECKS: &[CheckInfo] = &[
         points: 4,
         deadline: QUICK,
         hint: "Count calls in flight for their whole duration: the shutdown waits for that count to reach zero.",
+        rules: &[],
     },
 ];

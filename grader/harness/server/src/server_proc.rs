@@ -210,7 +210,11 @@ impl Session {
             return Err("arguments must be an object".into());
         };
         let request = CallToolRequestParams::new(tool.to_owned()).with_arguments(args);
-        match tokio::time::timeout(CALL, self.client.call_tool(request)).await {
+        let answered = tokio::time::timeout(CALL, self.client.call_tool(request)).await;
+        // A call answered is progress: a server whose calls hang is stopped
+        // soon after, not at the check's deadline.
+        grader_kit::child::tick();
+        match answered {
             Ok(Ok(result)) => Ok(result),
             Ok(Err(e)) => Err(format!("{tool} got no tool result: {e}")),
             Err(_) => Err(format!("{tool} got no answer within {CALL:?}")),
