@@ -80,6 +80,15 @@ pub enum Command {
         /// The labs; empty means all.
         labs: Vec<String>,
     },
+    /// Grade the mutants cargo-mutants makes of a lab's reference.
+    Mutants {
+        /// The lab.
+        lab: String,
+        /// Grade one mutant in this many.
+        every: usize,
+        /// Submissions graded at once.
+        jobs: usize,
+    },
     /// Print the usage.
     Help,
 }
@@ -98,6 +107,7 @@ usage: cargo run -p grader -- [OPTIONS]
        cargo run -p grader -- export-student DIR
        cargo run -p grader -- export-gradescope FILE.zip
        cargo run -p grader -- carve [--check] [LAB...]
+       cargo run -p grader -- mutants LAB [--every N] [--jobs N]
 
 options:
   --target labs|solutions   grade this checkout's labs (default) or the reference solutions
@@ -133,6 +143,10 @@ commands:
   carve [--check] [LAB...]  write labs/LAB/src from the reference solutions/LAB/src (the
                             stub is cut out of the reference at its LAB markers); with
                             --check, only say which committed stubs differ
+  mutants LAB [--every N] [--jobs N]
+                            grade each mutant cargo-mutants makes of LAB's reference as
+                            a submission (one in N with --every), and write which
+                            survive to target/grader/mutants/LAB/report.md
 
 environment:
   DATABASE_URL              the PostgreSQL for database checks (else Docker, else they are skipped)
@@ -156,6 +170,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         }
         Some("watch") => return parse_watch(&args[1..]),
         Some("carve") => return parse_carve(&args[1..]),
+        Some("mutants") => return parse_mutants(&args[1..]),
         Some("export-gradescope") => {
             return match &args[1..] {
                 [file] if !file.starts_with('-') => {
@@ -339,6 +354,43 @@ fn parse_watch(args: &[String]) -> Result<Command, String> {
         }
     }
     Ok(Command::Watch { lab, perf })
+}
+
+/// `mutants LAB [--every N] [--jobs N]`.
+fn parse_mutants(args: &[String]) -> Result<Command, String> {
+    let mut lab = None;
+    let mut every = 1;
+    let mut jobs = crate::class::default_jobs();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let mut number = |flag: &str| -> Result<usize, String> {
+            args.next()
+                .and_then(|v| v.parse().ok())
+                .filter(|n| *n > 0)
+                .ok_or_else(|| format!("{flag} takes a whole number above zero"))
+        };
+        match arg.as_str() {
+            "--every" => every = number("--every")?,
+            "--jobs" => jobs = number("--jobs")?,
+            other if other.starts_with('-') => {
+                return Err(format!(
+                    "mutants takes a lab, --every N and --jobs N, not `{other}`"
+                ));
+            }
+            name => {
+                if catalog::lab(name).is_none() {
+                    let known: Vec<&str> = LABS.iter().map(|l| l.name).collect();
+                    return Err(format!(
+                        "unknown lab `{name}`; the labs are: {}",
+                        known.join(", ")
+                    ));
+                }
+                lab = Some(name.to_owned());
+            }
+        }
+    }
+    let lab = lab.ok_or("mutants needs a lab: mutants LAB [--every N] [--jobs N]")?;
+    Ok(Command::Mutants { lab, every, jobs })
 }
 
 /// `carve [--check] [LAB...]`.

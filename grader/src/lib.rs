@@ -24,6 +24,7 @@ pub mod db_access;
 pub mod export;
 pub mod grade;
 pub mod isolate;
+pub mod mutants;
 pub mod protect;
 pub mod report;
 pub mod scan;
@@ -47,6 +48,11 @@ pub fn main_with(args: &[String]) -> i32 {
     let options = match cli::parse(args) {
         Ok(Command::Grade(options)) => options,
         Ok(Command::Carve { check, labs }) => return carve_labs(check, &labs),
+        Ok(Command::Mutants { lab, every, jobs }) => {
+            let lab = catalog::lab(&lab).expect("checked by the parser");
+            let options = mutants::MutantsOptions { every, jobs };
+            return finish(mutants::run(lab, &options));
+        }
         Ok(Command::Help) => {
             println!("{}", cli::usage());
             return 0;
@@ -104,6 +110,12 @@ pub fn hints(lab: &str, check: Option<&str>) -> String {
             c.points,
             c.hint
         ));
+        if !c.rules.is_empty() {
+            out.push_str("    the rules of the brief it tests:\n");
+            for rule in c.rules {
+                out.push_str(&format!("    - {}\n", rule.text));
+            }
+        }
     }
     out
 }
