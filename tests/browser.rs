@@ -175,25 +175,35 @@ fn the_link_check_catches_what_it_should() {
     assert!(found.iter().any(|p| p.contains("unresolved")));
 }
 
+/// The browser, or `None` with the skip said aloud when it is missing and
+/// `BOOK_BROWSER_CHECK=optional`; without that setting a missing browser
+/// fails the test, so it never looks like a pass.
+fn chromium_or_skip(what: &str) -> Option<PathBuf> {
+    if let Some(chromium) = chromium() {
+        return Some(chromium);
+    }
+    let optional = std::env::var("BOOK_BROWSER_CHECK").is_ok_and(|v| v == "optional");
+    assert!(
+        optional,
+        "no Chromium to open {what} in: install it (apt-get install chromium) or set CHROMIUM=PATH; \
+         on a machine that cannot have a browser, BOOK_BROWSER_CHECK=optional skips this check"
+    );
+    // Printed even without --nocapture: libtest shows a test's output only
+    // when it fails, so the skip goes to the terminal directly.
+    if let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty") {
+        use std::io::Write;
+        let _ = writeln!(
+            tty,
+            "SKIPPED: {what} was not checked in a browser (BOOK_BROWSER_CHECK=optional and no Chromium)"
+        );
+    }
+    eprintln!("skipped: no Chromium (BOOK_BROWSER_CHECK=optional)");
+    None
+}
+
 #[test]
 fn every_page_renders_in_chromium_with_working_links() {
-    let Some(chromium) = chromium() else {
-        let optional = std::env::var("BOOK_BROWSER_CHECK").is_ok_and(|v| v == "optional");
-        assert!(
-            optional,
-            "no Chromium to open the book in: install it (apt-get install chromium) or set CHROMIUM=PATH; \
-             on a machine that cannot have a browser, BOOK_BROWSER_CHECK=optional skips this check"
-        );
-        // Printed even without --nocapture: libtest shows a test's output
-        // only when it fails, so the skip goes to the terminal directly.
-        if let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty") {
-            use std::io::Write;
-            let _ = writeln!(
-                tty,
-                "SKIPPED: the book was not checked in a browser (BOOK_BROWSER_CHECK=optional and no Chromium)"
-            );
-        }
-        eprintln!("skipped: no Chromium (BOOK_BROWSER_CHECK=optional)");
+    let Some(chromium) = chromium_or_skip("the book") else {
         return;
     };
     let check = root().join("target").join("book-check");
@@ -263,4 +273,127 @@ fn every_page_renders_in_chromium_with_working_links() {
         rendered.len(),
         shot.display()
     );
+}
+
+/// A `--class` output folder made by hand: a gradebook, two reports, and
+/// the sources of three students, two of whom handed in the same code
+/// under other names; student-supplied text carries markup.
+fn class_output(out: &Path) {
+    let hostile = "<img src=x onerror=alert(1)>";
+    let gradebook = format!(
+        "student,errors,total,max,status,flags\n\
+         alice,60,60,69,graded,\n\
+         bob,60,60,69,graded,errors: unsafe code\n\
+         \"{hostile}\",12,12,69,graded; security: missing,\n\
+         dora,0,0,69,\"not graded: the archive holds no labs/ folder\",\n"
+    );
+    std::fs::create_dir_all(out).unwrap();
+    std::fs::write(out.join("gradebook.csv"), gradebook).unwrap();
+    let errors = std::fs::read_to_string(root().join("solutions/errors/src/retry.rs")).unwrap();
+    let renamed = errors
+        .replace("attempt", "try_number")
+        .replace("policy", "settings");
+    for (student, score, code) in [
+        ("alice", 60, errors.clone()),
+        ("bob", 60, renamed),
+        (
+            hostile,
+            12,
+            format!("{errors}\n// </pre><script>alert(1)</script>\n"),
+        ),
+    ] {
+        let dir = out.join(student);
+        let src = dir.join("labs/errors/src");
+        std::fs::create_dir_all(&src).unwrap();
+        std::fs::write(src.join("retry.rs"), code).unwrap();
+        let report = serde_json::json!({
+            "target": format!("submission {student}"),
+            "score": score,
+            "max_score": 69,
+            "labs": [{
+                "name": "errors",
+                "score": score,
+                "max_score": 69,
+                "checks": [
+                    {"name": "backoff_formula", "kind": "property", "status": if score > 50 { "passed" } else { "failed" }, "score": 6, "max_score": 6, "message": "m"},
+                    {"name": "codes_retryable", "kind": "unit", "status": "passed", "score": 4, "max_score": 4, "message": "m"},
+                ],
+            }],
+        });
+        std::fs::write(dir.join("report.json"), report.to_string()).unwrap();
+        std::fs::write(dir.join("report.txt"), format!("{student}: {score}/69")).unwrap();
+    }
+}
+
+#[test]
+fn the_class_report_renders_in_chromium() {
+    let out = tempfile::tempdir().unwrap();
+    class_output(out.path());
+    let grader = mcp_patterns_course::grader_binary().unwrap_or_else(|e| panic!("{e}"));
+    let made = Command::new(grader)
+        .arg("class-report")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let page = out.path().join("class-report.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    // Student-supplied text is escaped, in names and in code.
+    assert!(
+        !html.contains("<img src=x"),
+        "a student name reached the page as markup"
+    );
+    assert!(
+        !html.contains("<script>alert"),
+        "student code reached the page as markup"
+    );
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    // The copied pair is listed; the report links are there.
+    assert!(html.contains("alice") && html.contains("bob"));
+    let text = html.replace("&#x2f;", "/");
+    assert!(text.contains("alice/report.txt"));
+    assert!(text.contains("the archive holds no labs/ folder"));
+
+    let Some(chromium) = chromium_or_skip("the class report") else {
+        return;
+    };
+    let profile = tempfile::tempdir().unwrap();
+    let dom = browse(&chromium, profile.path(), &["--dump-dom"], &page);
+    let charts = dom.matches("<svg").count();
+    assert!(
+        charts >= 2,
+        "a chart per lab and one in total: {charts} found"
+    );
+    let links = attribute_values(&dom, "a", "href");
+    for link in ["alice/report.txt", "bob/report.txt"] {
+        assert!(
+            links.iter().any(|l| l == link),
+            "no link to {link}: {links:?}"
+        );
+    }
+    for anchor in links.iter().filter_map(|l| l.strip_prefix('#')) {
+        assert!(
+            dom.contains(&format!("id=\"{anchor}\"")),
+            "the link #{anchor} leads nowhere"
+        );
+    }
+    assert!(!dom.contains("<img src=x"), "the page ran student markup");
+    let shot = root().join("target/book-check/class-report.png");
+    std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
+    let _ = std::fs::remove_file(&shot);
+    browse(
+        &chromium,
+        profile.path(),
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,1600",
+            "--hide-scrollbars",
+        ],
+        &page,
+    );
+    assert!(std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0) > 10_000);
 }

@@ -12,7 +12,10 @@
 //! - `gradebook.csv`: one row per student, the points of each lab, the
 //!   total, the maximum and a status that says what went wrong, if anything;
 //! - `STUDENT/report.json`, `STUDENT/results.json` (Gradescope) and
-//!   `STUDENT/report.txt` (the scoreboard a student would see).
+//!   `STUDENT/report.txt` (the scoreboard a student would see), and the
+//!   sources handed in, under `STUDENT/labs/LAB/src`;
+//! - `class-report.html`: where the class struggles and which submissions
+//!   share code (see [`crate::class_page`]).
 
 use std::fs;
 use std::io::{IsTerminal, Read, Write};
@@ -41,6 +44,8 @@ pub struct ClassOptions {
     pub no_perf: bool,
     /// Refuse to grade without every protection (`--require-sandbox`).
     pub require_sandbox: bool,
+    /// The lowest similarity score the class report lists a pair at.
+    pub similarity_threshold: f64,
 }
 
 /// How many submissions to grade at once by default: one per core. The
@@ -107,6 +112,7 @@ pub fn grade_class(options: &ClassOptions, labs: &[&'static Lab]) -> Result<Vec<
                         grade_one(
                             entry,
                             &scratch,
+                            &options.out.join(&entry.student),
                             labs,
                             options.no_perf,
                             options.require_sandbox,
@@ -134,6 +140,8 @@ pub fn grade_class(options: &ClassOptions, labs: &[&'static Lab]) -> Result<Vec<
     let csv = gradebook(&rows, labs);
     let path = options.out.join("gradebook.csv");
     fs::write(&path, csv).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let page = crate::class_page::write(&options.out, &rows, labs, options.similarity_threshold)?;
+    eprintln!("class report: {}", page.display());
     Ok(rows)
 }
 
@@ -192,6 +200,7 @@ fn student_name(file: &str) -> String {
 fn grade_one(
     entry: &Entry,
     scratch: &Path,
+    student_dir: &Path,
     labs: &[&'static Lab],
     no_perf: bool,
     require_sandbox: bool,
@@ -220,6 +229,7 @@ fn grade_one(
     if !checkout.join("labs").is_dir() {
         return Err("no labs/ folder: not a checkout of the course".to_owned());
     }
+    crate::class_page::keep_sources(&checkout, student_dir)?;
     let grading = crate::grade::Grading {
         checkout: &checkout,
         slot: crate::compile::SlotKind::Submission,

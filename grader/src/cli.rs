@@ -7,7 +7,7 @@ use grader_core::catalog::{self, LABS};
 use grader_core::protocol::Side;
 
 /// What to grade.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Target {
     /// The `lab-*` crates of this checkout (the default).
     Labs,
@@ -24,11 +24,30 @@ pub enum Target {
         out: PathBuf,
         /// How many submissions are graded at once.
         jobs: usize,
+        /// The lowest similarity score the class report lists a pair at.
+        similarity_threshold: f64,
     },
 }
 
+/// The similarity score from which the class report lists a pair: about
+/// ten lines of code in common beyond the stubs (see the `class-report`
+/// crate's `SimilarityOptions`).
+pub const DEFAULT_SIMILARITY_THRESHOLD: f64 = 15.0;
+
+/// Reads `--similarity-threshold`'s value.
+fn parse_threshold(v: &str) -> Result<f64, String> {
+    v.parse::<f64>()
+        .ok()
+        .filter(|t| t.is_finite() && *t >= 0.0)
+        .ok_or_else(|| {
+            format!(
+                "--similarity-threshold takes a score such as {DEFAULT_SIMILARITY_THRESHOLD} (0 lists every pair that shares code), not `{v}`"
+            )
+        })
+}
+
 /// Parsed options.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Options {
     /// What to grade.
     pub target: Target,
@@ -50,7 +69,7 @@ pub struct Options {
 }
 
 /// What the command line asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// Grade.
     Grade(Options),
@@ -89,6 +108,13 @@ pub enum Command {
         /// Submissions graded at once.
         jobs: usize,
     },
+    /// Write the class report again from a `--class` output folder.
+    ClassReport {
+        /// The output folder.
+        out: PathBuf,
+        /// The lowest similarity score listed.
+        similarity_threshold: f64,
+    },
     /// Print the usage.
     Help,
 }
@@ -108,6 +134,7 @@ usage: cargo run -p grader -- [OPTIONS]
        cargo run -p grader -- export-gradescope FILE.zip
        cargo run -p grader -- carve [--check] [LAB...]
        cargo run -p grader -- mutants LAB [--every N] [--jobs N]
+       cargo run -p grader -- class-report OUT [--similarity-threshold SCORE]
 
 options:
   --target labs|solutions   grade this checkout's labs (default) or the reference solutions
@@ -117,6 +144,10 @@ options:
   --out DIR                 with --class: where gradebook.csv and each student's
                             reports go (default: class-results)
   --jobs N                  with --class: submissions graded at once (default: the cores)
+  --similarity-threshold SCORE
+                            with --class: list pairs of submissions in class-report.html
+                            from this score of code shared beyond the stubs (default 15:
+                            about ten lines; 0 lists every pair sharing code)
   --lab NAME                grade only this lab (repeatable); labs: {}
   --json FILE               also write the report as JSON
   --gradescope FILE         also write a Gradescope results.json
@@ -143,6 +174,9 @@ commands:
   carve [--check] [LAB...]  write labs/LAB/src from the reference solutions/LAB/src (the
                             stub is cut out of the reference at its LAB markers); with
                             --check, only say which committed stubs differ
+  class-report OUT [--similarity-threshold SCORE]
+                            write OUT/class-report.html again from the folder a --class
+                            run wrote: scores, the most failed checks, shared code
   mutants LAB [--every N] [--jobs N]
                             grade each mutant cargo-mutants makes of LAB's reference as
                             a submission (one in N with --every), and write which
@@ -171,6 +205,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         Some("watch") => return parse_watch(&args[1..]),
         Some("carve") => return parse_carve(&args[1..]),
         Some("mutants") => return parse_mutants(&args[1..]),
+        Some("class-report") => return parse_class_report(&args[1..]),
         Some("export-gradescope") => {
             return match &args[1..] {
                 [file] if !file.starts_with('-') => {
@@ -188,6 +223,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
     let mut class = None;
     let mut out = None;
     let mut jobs = None;
+    let mut similarity_threshold = None;
     let mut options = Options {
         target: Target::Labs,
         labs: Vec::new(),
@@ -236,6 +272,9 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
                     )
                 })?);
             }
+            "--similarity-threshold" => {
+                similarity_threshold = Some(parse_threshold(&value("a score")?)?);
+            }
             "--lab" => {
                 let name = value("a lab name")?;
                 if catalog::lab(&name).is_none() {
@@ -263,8 +302,8 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
             }
         }
     }
-    if class.is_none() && (out.is_some() || jobs.is_some()) {
-        return Err("--out and --jobs go with --class DIR".into());
+    if class.is_none() && (out.is_some() || jobs.is_some() || similarity_threshold.is_some()) {
+        return Err("--out, --jobs and --similarity-threshold go with --class DIR".into());
     }
     if let Some(dir) = class {
         if target.is_some() || submission.is_some() {
@@ -291,6 +330,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
             dir,
             out: out.unwrap_or_else(|| PathBuf::from("class-results")),
             jobs: jobs.unwrap_or_else(crate::class::default_jobs),
+            similarity_threshold: similarity_threshold.unwrap_or(DEFAULT_SIMILARITY_THRESHOLD),
         };
         return Ok(Command::Grade(options));
     }
@@ -354,6 +394,32 @@ fn parse_watch(args: &[String]) -> Result<Command, String> {
         }
     }
     Ok(Command::Watch { lab, perf })
+}
+
+/// `class-report OUT [--similarity-threshold SCORE]`.
+fn parse_class_report(args: &[String]) -> Result<Command, String> {
+    let mut out = None;
+    let mut similarity_threshold = DEFAULT_SIMILARITY_THRESHOLD;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--similarity-threshold" => {
+                let v = args.next().ok_or("--similarity-threshold needs a score")?;
+                similarity_threshold = parse_threshold(v)?;
+            }
+            other if other.starts_with('-') => {
+                return Err(format!(
+                    "class-report takes a folder and --similarity-threshold SCORE, not `{other}`"
+                ));
+            }
+            dir => out = Some(PathBuf::from(dir)),
+        }
+    }
+    let out = out.ok_or("class-report needs the folder a --class run wrote: class-report OUT")?;
+    Ok(Command::ClassReport {
+        out,
+        similarity_threshold,
+    })
 }
 
 /// `mutants LAB [--every N] [--jobs N]`.

@@ -17,6 +17,7 @@
 
 pub mod carve;
 pub mod class;
+pub mod class_page;
 pub mod cli;
 pub mod compile;
 pub mod db;
@@ -48,6 +49,18 @@ pub fn main_with(args: &[String]) -> i32 {
     let options = match cli::parse(args) {
         Ok(Command::Grade(options)) => options,
         Ok(Command::Carve { check, labs }) => return carve_labs(check, &labs),
+        Ok(Command::ClassReport {
+            out,
+            similarity_threshold,
+        }) => {
+            return finish(
+                class_page::read_gradebook(&out)
+                    .and_then(|(rows, labs)| {
+                        class_page::write(&out, &rows, &labs, similarity_threshold)
+                    })
+                    .map(|page| format!("wrote {}", page.display())),
+            );
+        }
         Ok(Command::Mutants { lab, every, jobs }) => {
             let lab = catalog::lab(&lab).expect("checked by the parser");
             let options = mutants::MutantsOptions { every, jobs };
@@ -159,19 +172,26 @@ fn run(options: &Options) -> Result<(), String> {
             report.target = format!("submission {}", dir.display());
             report
         }
-        Target::Class { dir, out, jobs } => {
+        Target::Class {
+            dir,
+            out,
+            jobs,
+            similarity_threshold,
+        } => {
             let class = class::ClassOptions {
                 dir: dir.clone(),
                 out: out.clone(),
                 jobs: *jobs,
+                similarity_threshold: *similarity_threshold,
                 no_perf: options.no_perf,
                 require_sandbox: options.require_sandbox,
             };
             let rows = class::grade_class(&class, &labs)?;
             print!("{}", class::gradebook(&rows, &labs));
             println!(
-                "\nwrote {} and each student's report.json, results.json and report.txt under {}",
+                "\nwrote {}, {} and each student's report.json, results.json, report.txt and sources under {}",
                 out.join("gradebook.csv").display(),
+                out.join(class_page::PAGE).display(),
                 out.display()
             );
             return Ok(());

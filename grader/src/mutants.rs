@@ -219,6 +219,7 @@ pub fn run(lab: &'static LabInfo, options: &MutantsOptions) -> Result<String, St
         jobs: options.jobs,
         no_perf: false,
         require_sandbox: false,
+        similarity_threshold: crate::cli::DEFAULT_SIMILARITY_THRESHOLD,
     };
     class::grade_class(&class, &[lab])?;
     let accepted =

@@ -104,6 +104,14 @@ fn every_submission_gets_a_row_and_none_stops_the_others() {
         assert!(!dir.join("escaped.txt").exists(), "the zip escaped");
     }
 
+    // The class report, and the sources it compares, kept per student.
+    let page = std::fs::read_to_string(out.path().join("class-report.html")).unwrap();
+    assert!(
+        page.contains("alice") && page.contains("<svg"),
+        "the class report"
+    );
+    assert!(out.path().join("alice/labs/security/src/lib.rs").is_file());
+
     let notes = row("notes.txt");
     assert!(notes[4].contains("not a checkout or an archive"), "{book}");
 }
