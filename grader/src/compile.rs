@@ -434,13 +434,50 @@ fn build(
     Ok(())
 }
 
+/// This program, as rustc's wrapper for the nested builds: a link to (or
+/// copy of) the running executable under `target/grader/wrapper`, taken
+/// once per process. A long grading must not break when `cargo build -p
+/// grader` replaces the file it was started from (its path then reads
+/// `... (deleted)`); the copy is made from `/proc/self/exe`, which always
+/// names the running program.
+fn wrapper() -> Result<PathBuf, String> {
+    static WRAPPER: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    WRAPPER
+        .get_or_init(|| {
+            let dir = target_dir().join("grader").join("wrapper");
+            fs::create_dir_all(&dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            // What gradings that are over left behind.
+            if let Ok(entries) = fs::read_dir(&dir) {
+                for entry in entries.flatten() {
+                    let pid = entry
+                        .file_name()
+                        .to_string_lossy()
+                        .strip_prefix("grader-")
+                        .and_then(|p| p.parse::<u32>().ok());
+                    if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
+                        let _ = fs::remove_file(entry.path());
+                    }
+                }
+            }
+            let me = dir.join(format!("grader-{}", std::process::id()));
+            let _ = fs::remove_file(&me);
+            let exe = std::env::current_exe()
+                .map_err(|e| format!("cannot find the grader's own executable: {e}"))?;
+            fs::hard_link(&exe, &me)
+                .or_else(|_| fs::copy("/proc/self/exe", &me).map(drop))
+                .map_err(|e| format!("cannot copy the grader to {}: {e}", me.display()))?;
+            Ok(me)
+        })
+        .clone()
+}
+
 /// `cargo build ARGS...` in the slot (`-p PACKAGE` pairs, `--lib`). The
 /// outer `Result` is cargo failing to run; the inner `Err` holds the
 /// compiler's first errors.
 fn cargo_build(slot: &Path, args: &[String], strict: bool) -> Result<Result<(), String>, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let me = std::env::current_exe()
-        .map_err(|e| format!("cannot find the grader's own executable: {e}"))?;
+    let me = wrapper()?;
     let mut command = Command::new(&cargo);
     command
         .args(["build", "--locked", "--message-format", "short"])

@@ -13,8 +13,12 @@
 //! - **Compile time.** The nested `cargo build` runs rustc through this
 //!   very program as `RUSTC_WRAPPER` ([`rustc_wrapper`]). For a lab crate
 //!   it restricts itself before running rustc: read the lab's `src/`, the
-//!   toolchain, the registry and the compiled dependencies (never the
-//!   compiled references or suites), write only rustc's output folders.
+//!   toolchain, the registry's sources and the build folder's compiled
+//!   dependencies, write only rustc's output folders. No other source of
+//!   the course (the references, the suites, another lab, another
+//!   submission) is within reach. The build folder is shared, so compiled
+//!   artifacts of other crates, references included, stay readable: binary
+//!   code and metadata, not their sources.
 //! - **Run time.** Each harness child enters [`child_policy`] before any
 //!   learner code runs: read the system's libraries, execute its own
 //!   harness, read and write its own run folder, connect to its database
@@ -139,10 +143,6 @@ pub fn require_machine() -> Result<(), String> {
     }
 }
 
-/// Files of the build cache no lab crate needs and none may read: the
-/// compiled references, suites and grader.
-const HIDDEN_ARTIFACTS: &[&str] = &["solution_", "harness_", "grader_", "class_report"];
-
 /// `RUSTC_WRAPPER` mode: `args` is rustc's path and its arguments. For a
 /// lab crate of the slot at `slot`, restricts this process first; then
 /// becomes rustc. Returns only on failure.
@@ -232,26 +232,11 @@ fn rustc_policy(
     }
     let rustc_path = which(rustc).ok_or_else(|| format!("cannot find {rustc}"))?;
     policy = policy.executable(rustc_path);
-    // Compiled dependencies: the folder may be listed, and each of its
-    // files read, except the compiled references, suites and grader.
+    // Compiled dependencies (`-L dependency=`, which is also the output
+    // folder) and the native libraries of build scripts (`-L native=`).
     for search in values(args, "-L") {
-        let (kind, dir) = search.split_once('=').unwrap_or(("all", search));
-        let dir = Path::new(dir);
-        if !dir.is_dir() {
-            continue;
-        }
-        if kind == "dependency" || kind == "all" {
-            policy = policy.list_dir(dir);
-            let entries = std::fs::read_dir(dir)
-                .map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let bare = name.strip_prefix("lib").unwrap_or(&name);
-                if entry.path().is_file() && !HIDDEN_ARTIFACTS.iter().any(|h| bare.starts_with(h)) {
-                    policy = policy.read_only(entry.path());
-                }
-            }
-        } else {
+        let dir = search.split_once('=').map_or(search, |(_, dir)| dir);
+        if Path::new(dir).is_dir() {
             policy = policy.read_only(dir);
         }
     }
@@ -260,6 +245,8 @@ fn rustc_policy(
             policy = policy.read_only(path);
         }
     }
+    // rustc writes its outputs into the build folder, and reads back what
+    // it wrote (an open for reading and writing needs both).
     for out in values(args, "--out-dir") {
         policy = policy.read_write(out);
     }
