@@ -625,6 +625,8 @@ impl Spawned {
             });
         }
         // Then the sandbox, last before exec: nothing of the lab has run yet.
+        // (Its ruleset descriptor sits above RESULT_FD, so the dup2 above
+        // cannot replace it.)
         if let Some(sandbox) = &setup.sandbox {
             sandbox.configure(&mut command);
         }

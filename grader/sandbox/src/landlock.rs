@@ -167,7 +167,36 @@ pub(crate) fn build_ruleset(
             "cannot build the Landlock ruleset: the kernel gave no ruleset descriptor; probe again",
         )
     })?;
-    Ok((fd, coverage))
+    Ok((above_low_numbers(fd)?, coverage))
+}
+
+/// The lowest number the ruleset's descriptor may have.
+///
+/// A caller's own `pre_exec` step often puts a pipe on a fixed low number
+/// (`dup2(pipe, 3)`) before the sandbox is entered; had the ruleset been
+/// given that number, it would be replaced by the pipe and
+/// `landlock_restrict_self` would fail with EBADFD, now and then, as the
+/// parent's descriptors come and go.
+pub(crate) const RULESET_FD_FLOOR: libc::c_int = 64;
+
+/// `fd` moved to a number at or above [`RULESET_FD_FLOOR`].
+fn above_low_numbers(fd: OwnedFd) -> io::Result<OwnedFd> {
+    use std::os::fd::FromRawFd;
+    if fd.as_raw_fd() >= RULESET_FD_FLOOR {
+        return Ok(fd);
+    }
+    // SAFETY: `fd` is open; F_DUPFD_CLOEXEC returns a new descriptor that
+    // this function then owns alone.
+    let moved = check_long(unsafe {
+        libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, RULESET_FD_FLOOR) as libc::c_long
+    })
+    .map_err(|e| {
+        io::Error::other(format!(
+            "cannot move the Landlock ruleset's descriptor: {e}"
+        ))
+    })?;
+    // SAFETY: `moved` is a fresh descriptor nobody else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(moved as libc::c_int) })
 }
 
 /// Restricts the calling thread (and everything it later starts) with the
@@ -183,4 +212,23 @@ pub(crate) fn restrict_self(ruleset: &OwnedFd) -> io::Result<()> {
         )
     })
     .map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_low_descriptor_is_moved_above_the_floor_and_stays_usable() {
+        let low: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
+        let moved = above_low_numbers(low).unwrap();
+        assert!(
+            moved.as_raw_fd() >= RULESET_FD_FLOOR,
+            "{}",
+            moved.as_raw_fd()
+        );
+        // SAFETY: querying the flags of an open descriptor.
+        let flags = unsafe { libc::fcntl(moved.as_raw_fd(), libc::F_GETFD) };
+        assert_eq!(flags & libc::FD_CLOEXEC, libc::FD_CLOEXEC);
+    }
 }

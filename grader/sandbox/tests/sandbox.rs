@@ -44,9 +44,9 @@ fn base_policy() -> Policy {
 fn run_child(prepared: &Arc<Prepared>, actions: &[String], cwd: Option<&Path>) -> Output {
     let mut command = Command::new(std::env::current_exe().unwrap());
     command.args(SELF_ARGS).env(ACTIONS, actions.join("\n"));
-    if let Some(cwd) = cwd {
-        command.current_dir(cwd);
-    }
+    // The root unless told otherwise: the checkout itself may lie under a
+    // path the child hides (a clone in /tmp).
+    command.current_dir(cwd.unwrap_or(Path::new("/")));
     prepared.configure(&mut command);
     let output = command
         .output()
