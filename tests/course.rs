@@ -172,3 +172,67 @@ fn every_lab_has_a_brief_a_solution_and_a_book_page() {
         );
     }
 }
+
+/// Every `.rs` file under `dir`, at any depth.
+fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// The quoted ids that follow `call(` in `text`: `ensure_rule("id"`.
+fn ids_after(text: &str, call: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    for (at, _) in text.match_indices(call) {
+        let rest = text[at + call.len()..].trim_start();
+        if let Some(rest) = rest.strip_prefix('"')
+            && let Some(end) = rest.find('"')
+        {
+            ids.push(rest[..end].to_owned());
+        }
+    }
+    ids
+}
+
+#[test]
+fn every_rule_a_check_names_is_in_the_catalogue_and_every_catalogued_rule_is_tested() {
+    for lab in labs() {
+        let catalogue =
+            std::fs::read_to_string(root().join(format!("grader/core/src/catalog/{lab}.rs")))
+                .unwrap();
+        let declared = ids_after(&catalogue, "id:");
+        let mut used = Vec::new();
+        for file in rust_files(&root().join(format!("grader/harness/{lab}/src"))) {
+            let text = std::fs::read_to_string(file).unwrap();
+            for call in ["ensure_rule(", "check_rule(", "tag_rule("] {
+                used.extend(ids_after(&text, call));
+            }
+        }
+        for id in &used {
+            assert!(
+                declared.contains(id),
+                "the {lab} suite names the rule `{id}`, which grader/core/src/catalog/{lab}.rs does not declare"
+            );
+        }
+        // Some checks choose the rule in a helper (`fn rule(..) -> &'static
+        // str`): a declared rule must then at least be named, quoted, in the
+        // suite.
+        let suite_text: String = rust_files(&root().join(format!("grader/harness/{lab}/src")))
+            .iter()
+            .map(|f| std::fs::read_to_string(f).unwrap())
+            .collect();
+        for id in &declared {
+            assert!(
+                used.contains(id) || suite_text.contains(&format!("\"{id}\"")),
+                "grader/core/src/catalog/{lab}.rs declares the rule `{id}`, which no check of the {lab} suite tests"
+            );
+        }
+    }
+}

@@ -414,3 +414,135 @@ fn the_performance_labs_classic_mistakes_are_caught() {
         assert_eq!(status(name), "passed", "{name}: {report:#}");
     }
 }
+
+/// An edit to a reference file: the file, the text to find, its replacement.
+type Edit = (&'static str, &'static str, &'static str);
+
+/// A student of a generated class: a folder name and the edits to the
+/// reference that make their checkout.
+type Student = (&'static str, Vec<Edit>);
+
+/// Grades each checkout of `class` as a class, on `lab`; returns each
+/// student's report.
+fn grade_class(lab: &str, class: &[Student]) -> Vec<serde_json::Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let needed: &[&str] = match lab {
+        "errors" => &["security", "errors"],
+        other => panic!("no class helper for {other}"),
+    };
+    for (student, edits) in class {
+        let root = dir.path().join(student);
+        checkout::write_solved(&root, needed);
+        for (file, from, to) in edits {
+            mutate(&root, lab, file, from, to);
+        }
+    }
+    let run = grader()
+        .arg("--class")
+        .arg(dir.path())
+        .arg("--out")
+        .arg(out.path())
+        .args(["--lab", lab, "--no-perf", "--jobs", "2"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    class
+        .iter()
+        .map(|(student, _)| {
+            let path = out.path().join(student).join("report.json");
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+                let gradebook = std::fs::read_to_string(out.path().join("gradebook.csv"));
+                panic!("{}: {e}; the gradebook:\n{gradebook:?}", path.display())
+            });
+            serde_json::from_str(&text).unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn single_mistakes_in_the_errors_lab_each_lose_points_and_name_their_rule() {
+    let class: Vec<Student> = vec![
+        // Class 42 tested before 42501: insufficient privilege becomes VALIDATION.
+        (
+            "class-42-first",
+            vec![(
+                "convert.rs",
+                "                    \"25006\" => (",
+                "                    s if s.starts_with(\"42\") => (\n                        ErrorCode::Validation,\n                        format!(\"the database rejected the query: {}\", db.message()),\n                    ),\n                    \"25006\" => (",
+            )],
+        ),
+        // "details": null when there are none.
+        (
+            "details-null",
+            vec![(
+                "tool_error.rs",
+                "let mut structured = json!({ \"code\": self.code.as_str(), \"message\": self.message });\n        if let Some(details) = &self.details {\n            structured[\"details\"] = details.clone();\n        }",
+                "let structured = json!({ \"code\": self.code.as_str(), \"message\": self.message, \"details\": self.details });",
+            )],
+        ),
+        // A wait ending exactly at the deadline refused.
+        (
+            "deadline-inclusive",
+            vec![(
+                "retry.rs",
+                "start.elapsed() + wait > deadline",
+                "start.elapsed() + wait >= deadline",
+            )],
+        ),
+        // Sleep first, check the deadline after.
+        (
+            "sleep-then-check",
+            vec![(
+                "retry.rs",
+                "        if let Some(deadline) = policy.deadline\n            && start.elapsed() + wait > deadline\n        {\n            return Err(RetryError {\n                last: error,\n                attempts: attempt,\n            });\n        }\n        tokio::time::sleep(wait).await;",
+                "        tokio::time::sleep(wait).await;\n        if let Some(deadline) = policy.deadline\n            && start.elapsed() > deadline\n        {\n            return Err(RetryError {\n                last: error,\n                attempts: attempt,\n            });\n        }",
+            )],
+        ),
+        // retry - 1 for retry 0.
+        (
+            "retry-zero",
+            vec![(
+                "retry.rs",
+                "2u32.checked_pow(retry.saturating_sub(1))",
+                "2u32.checked_pow(retry - 1)",
+            )],
+        ),
+        // The database's text in a message of class 40.
+        (
+            "database-text",
+            vec![(
+                "convert.rs",
+                "\"the database is busy; try again\".to_owned()",
+                "format!(\"the database is busy; try again: {}\", db.message())",
+            )],
+        ),
+    ];
+    let expected = [
+        "conversions_choose_the_code",
+        "text_form_and_mcp_result",
+        "retry_follows_the_policy",
+        "retry_follows_the_policy",
+        "backoff_formula",
+        "internal_details_never_reach_the_model",
+    ];
+    let reports = grade_class("errors", &class);
+    for (((student, _), report), name) in class.iter().zip(&reports).zip(expected) {
+        let c = check(report, "errors", name);
+        assert_eq!(
+            c["status"], "failed",
+            "{student}: {name} must catch it: {report:#}"
+        );
+        let message = c["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("breaks the rule: "),
+            "{student}: the failure names the rule it breaks: {message}"
+        );
+        assert!(c["rule"].is_string(), "{student}: {c:#}");
+    }
+}

@@ -250,6 +250,15 @@ pub fn stub_reached(said: &str) -> Option<String> {
 /// few kilobytes: a server whose stderr is not read blocks, or fails, on
 /// its next log line.
 fn drain(stderr: Option<tokio::process::ChildStderr>) -> Arc<Mutex<String>> {
+    drain_up_to(stderr, 8192)
+}
+
+/// Reads the server's stderr for as long as it runs, keeping the first
+/// `limit` bytes or so.
+pub fn drain_up_to(
+    stderr: Option<tokio::process::ChildStderr>,
+    limit: usize,
+) -> Arc<Mutex<String>> {
     use tokio::io::AsyncReadExt;
     let said = Arc::new(Mutex::new(String::new()));
     if let Some(mut stderr) = stderr {
@@ -261,7 +270,7 @@ fn drain(stderr: Option<tokio::process::ChildStderr>) -> Arc<Mutex<String>> {
                     break;
                 }
                 let mut kept = keep.lock().unwrap_or_else(|p| p.into_inner());
-                if kept.len() < 8192 {
+                if kept.len() < limit {
                     kept.push_str(&String::from_utf8_lossy(&buf[..n]));
                 }
             }

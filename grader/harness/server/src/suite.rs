@@ -6,97 +6,50 @@
 //! driven over stdio by an rmcp client, or over HTTP: what a real client
 //! sees, generated attacks included.
 
-use std::io::{self, Cursor, Read, Seek, SeekFrom};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::io;
+use std::process::Stdio;
 use std::time::Duration;
 
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use crate::server_proc::{
-    HttpServer, Human, Sandbox, Session, error_code, expect_error, expect_ok, text,
+    HttpServer, Human, Sandbox, Session, drain_up_to, error_code, expect_error, expect_ok,
+    stub_reached, text,
+};
+use files::{
+    BLOCK, Bytes, FileSpec, Filler, MAX_TAIL, TrackedFile, bytes_needed, counts_by_block,
+    tail_model,
 };
 use grader_kit::db;
 use grader_kit::prop::{ensure, property};
+use grader_kit::rules::{check_rule, ensure_rule};
 use grader_kit::{Check, Outcome, unit};
 use grader_kit::{Side, runtime, security_gen as generate};
+
+mod files;
+mod pages;
+#[macro_use]
+mod pipeline;
 
 /// What the suite needs from one side's crate, in process.
 pub trait Api {
     /// Which side this is, to start its server binary.
     const SIDE: Side;
-    /// `tail::last_lines`.
-    fn last_lines(file: &mut Lazy, n: usize) -> io::Result<Vec<String>>;
-    /// `tail::last_lines` on bytes.
-    fn tail_bytes(bytes: &[u8], n: usize) -> io::Result<Vec<String>>;
-    /// `tail::BLOCK`.
-    const BLOCK: u64;
+    /// `tail::last_lines` on a file the suite describes and watches.
+    fn last_lines(file: &mut TrackedFile<'_>, n: usize) -> io::Result<Vec<String>>;
     /// `rows::render` of `n` rows of two columns.
     fn render(n: usize, limit: u32) -> String;
+    /// `auth::constant_time_eq`.
+    fn constant_time_eq(a: &[u8], b: &[u8]) -> bool;
     /// `auth::check_bearer`, its error as its `Debug` name.
     fn check_bearer(expected: &str, header: Option<&[u8]>) -> Result<(), String>;
-    /// The in-process pipeline scenario.
-    fn pipeline() -> Result<String, String>;
-}
-
-/// A large file that is never stored: byte `i` is computed, and the bytes
-/// read are counted.
-pub struct Lazy {
-    len: u64,
-    pos: u64,
-    /// Bytes handed out by `read`.
-    pub read: Arc<AtomicU64>,
-}
-
-impl Lazy {
-    /// `len` bytes of 99-character lines, each ending in `\n`.
-    pub fn new(len: u64) -> Self {
-        Self {
-            len,
-            pos: 0,
-            read: Arc::new(AtomicU64::new(0)),
-        }
-    }
-
-    fn byte(i: u64) -> u8 {
-        if i % 100 == 99 {
-            b'\n'
-        } else {
-            b'a' + (i / 100 % 26) as u8
-        }
-    }
-}
-
-impl Read for Lazy {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = (self.len.saturating_sub(self.pos) as usize).min(buf.len());
-        for (k, b) in buf[..n].iter_mut().enumerate() {
-            *b = Self::byte(self.pos + k as u64);
-        }
-        self.pos += n as u64;
-        self.read.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
-}
-
-impl Seek for Lazy {
-    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        let at = match to {
-            SeekFrom::Start(p) => p as i128,
-            SeekFrom::End(d) => self.len as i128 + d as i128,
-            SeekFrom::Current(d) => self.pos as i128 + d as i128,
-        };
-        if at < 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "seek before the start",
-            ));
-        }
-        self.pos = at as u64;
-        Ok(self.pos)
-    }
+    /// The pipeline's steps, in process.
+    fn pipeline_steps() -> Result<String, String>;
+    /// What `Pipeline::call` returns, audits and counts, in process.
+    fn pipeline_calls() -> Result<String, String>;
 }
 
 macro_rules! adapter {
@@ -104,16 +57,13 @@ macro_rules! adapter {
         /// The suite's view of one side's `server` crate.
         pub struct $name;
 
+        pipeline_scenarios!($server);
+
         impl Api for $name {
             const SIDE: Side = side_named(stringify!($name));
-            const BLOCK: u64 = $server::tail::BLOCK;
 
-            fn last_lines(file: &mut Lazy, n: usize) -> io::Result<Vec<String>> {
+            fn last_lines(file: &mut TrackedFile<'_>, n: usize) -> io::Result<Vec<String>> {
                 $server::tail::last_lines(file, n)
-            }
-
-            fn tail_bytes(bytes: &[u8], n: usize) -> io::Result<Vec<String>> {
-                $server::tail::last_lines(&mut Cursor::new(bytes), n)
             }
 
             fn render(n: usize, limit: u32) -> String {
@@ -136,176 +86,23 @@ macro_rules! adapter {
                 $server::rows::render(&rows, limit)
             }
 
+            fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+                $server::auth::constant_time_eq(a, b)
+            }
+
             fn check_bearer(expected: &str, header: Option<&[u8]>) -> Result<(), String> {
                 $server::auth::check_bearer(expected, header).map_err(|e| format!("{e:?}"))
             }
 
-            fn pipeline() -> Result<String, String> {
-                pipeline_scenario!($server)
+            fn pipeline_steps() -> Result<String, String> {
+                pipe::steps()
+            }
+
+            fn pipeline_calls() -> Result<String, String> {
+                pipe::calls()
             }
         }
     };
-}
-
-/// The pipeline, in process: a scripted series of calls whose every
-/// outcome, audit entry and count is known.
-macro_rules! pipeline_scenario {
-    ($server:ident) => {{
-        use std::sync::Mutex;
-        use $server::approval::{Approval, ApprovalFuture, ApprovalRequest, Approver, NoApprover};
-        use $server::design::plugin::ToolPlugin;
-        use $server::design::registry::PluginRegistry;
-        use $server::errors::ToolError;
-        use $server::metrics::Metrics;
-        use $server::pipeline::{Caller, Pipeline};
-        use $server::security::audit::AuditLog;
-        use $server::security::permissions::{Permission, PermissionTable};
-        use $server::security::rate_limit::{Clock, ManualClock, RateLimit, RateLimiter};
-        use $server::settings::Settings;
-
-        #[derive(serde::Deserialize, schemars::JsonSchema)]
-        struct Args {
-            mode: String,
-        }
-
-        struct Tool(&'static str, Arc<AtomicU64>);
-
-        impl ToolPlugin for Tool {
-            type Args = Args;
-            fn name(&self) -> &str {
-                self.0
-            }
-            fn description(&self) -> &str {
-                "grader tool"
-            }
-            async fn execute(&self, args: Args) -> Result<String, ToolError> {
-                self.1.fetch_add(1, Ordering::SeqCst);
-                match args.mode.as_str() {
-                    "slow" => tokio::time::sleep(Duration::from_secs(600)).await,
-                    "panic" => panic!("grader-panic-detail"),
-                    _ => {}
-                }
-                Ok(format!("ran {}", args.mode))
-            }
-        }
-
-        struct Answer(Approval, Mutex<Vec<ApprovalRequest>>);
-
-        impl Approver for Answer {
-            fn ask<'a>(&'a self, request: &'a ApprovalRequest) -> ApprovalFuture<'a> {
-                self.1.lock().unwrap().push(request.clone());
-                Box::pin(std::future::ready(self.0.clone()))
-            }
-        }
-
-        let runs = Arc::new(AtomicU64::new(0));
-        let mut registry = PluginRegistry::new();
-        for name in ["read_log", "get_metrics", "update_config", "query_database"] {
-            registry.register(Tool(name, Arc::clone(&runs))).map_err(|e| format!("registering a tool failed: {e}"))?;
-        }
-        let sink = Sink::default();
-        let metrics = Arc::new(Metrics::new());
-        let clock: Arc<dyn Clock> = Arc::new(ManualClock::new());
-        let pipeline = Arc::new(Pipeline {
-            registry,
-            permissions: PermissionTable::course_defaults(),
-            granted: vec![Permission::ReadLogs, Permission::ModifyConfig, Permission::ExecuteQuery],
-            limiter: RateLimiter::new(RateLimit::new(2, 0.5).map_err(|e| e.to_string())?, clock),
-            settings: Arc::new(Settings::new(Duration::from_secs(5))),
-            audit: Mutex::new(AuditLog::new(Box::new(sink.clone()))),
-            metrics: Arc::clone(&metrics),
-        });
-        let yes = Answer(Approval::Approved, Mutex::new(Vec::new()));
-        let no = Answer(Approval::Declined, Mutex::new(Vec::new()));
-        let failing = Answer(Approval::Failed("no answer".into()), Mutex::new(Vec::new()));
-
-        let rt = grader_kit::paused_runtime();
-        let call = |client: &str, approver: &dyn Approver, tool: &str, args: Value| {
-            let caller = Caller { client, approver };
-            rt.block_on(pipeline.call(&caller, tool, args))
-        };
-        let code = |r: &rmcp::model::CallToolResult| error_code_of(r.is_error, &content_text(r));
-
-        // (client, approver, tool, args, expected code or None, should run)
-        let script: Vec<(&str, &dyn Approver, &str, Value, Option<&str>, bool)> = vec![
-            ("a", &NoApprover, "read_log", json!({"mode": "plain"}), None, true),
-            ("a", &NoApprover, "get_metrics", json!({"mode": "plain"}), Some("PERMISSION_DENIED"), false),
-            ("a", &NoApprover, "no_such_tool", json!({"mode": "plain"}), Some("PERMISSION_DENIED"), false),
-            ("a", &NoApprover, "read_log", json!({"mode": "plain"}), None, true),
-            ("a", &NoApprover, "read_log", json!({"mode": "plain"}), Some("RATE_LIMITED"), false),
-            ("b", &NoApprover, "read_log", json!({"mode": "plain"}), None, true),
-            ("c", &NoApprover, "update_config", json!({"mode": "plain"}), Some("PERMISSION_DENIED"), false),
-            ("d", &no, "update_config", json!({"mode": "plain", "password": "pw-123456"}), Some("PERMISSION_DENIED"), false),
-            ("e", &failing, "update_config", json!({"mode": "plain"}), Some("PERMISSION_DENIED"), false),
-            ("f", &yes, "update_config", json!({"mode": "approved", "token": "Bearer abcdefghijkl"}), None, true),
-            ("f", &yes, "read_log", json!({"mode": "plain"}), None, true),
-            ("g", &NoApprover, "query_database", json!({"mode": "slow"}), Some("TIMEOUT"), true),
-            ("h", &NoApprover, "query_database", json!({"mode": "panic"}), Some("INTERNAL"), true),
-            ("h", &NoApprover, "query_database", json!({"mode": "after"}), None, true),
-            ("i", &NoApprover, "read_log", json!({"wrong": 1}), Some("VALIDATION"), false),
-        ];
-        let total = script.len();
-        for (i, (client, approver, tool, args, want, runs_tool)) in script.into_iter().enumerate() {
-            let before = runs.load(Ordering::SeqCst);
-            let result = call(client, approver, tool, args.clone());
-            let got = code(&result);
-            if got.as_deref() != want {
-                return Err(format!(
-                    "call {} ({tool} {args} from client {client:?}): expected {}, got {}",
-                    i + 1,
-                    want.map(|c| format!("Error [{c}]")).unwrap_or("a result".into()),
-                    got.map(|c| format!("Error [{c}]: {}", content_text(&result))).unwrap_or_else(|| format!("the result {:?}", content_text(&result)))
-                ));
-            }
-            let ran = runs.load(Ordering::SeqCst) > before;
-            if ran != runs_tool {
-                return Err(format!(
-                    "call {} ({tool} {args}): the tool {} but should {}",
-                    i + 1,
-                    if ran { "ran" } else { "did not run" },
-                    if runs_tool { "have run" } else { "not have (a refused call never reaches the tool)" }
-                ));
-            }
-            if want == Some("INTERNAL") && content_text(&result).contains("grader-panic-detail") {
-                return Err("a panic's message reached the client: it belongs in the log only".into());
-            }
-        }
-        if metrics.in_flight() != 0 {
-            return Err(format!("{} calls still counted in flight after all returned", metrics.in_flight()));
-        }
-        let shown = no.1.lock().unwrap().clone();
-        if shown.len() != 1 || shown[0].tool != "update_config" {
-            return Err(format!("the declining human should have been asked once about update_config, was asked {shown:?}"));
-        }
-        if shown[0].arguments.to_string().contains("pw-123456") {
-            return Err(format!("the human was shown a password: approval requests carry redacted arguments ({})", shown[0].arguments));
-        }
-        let entries = sink.entries()?;
-        if entries.len() != total {
-            return Err(format!("{total} calls but {} audit entries: every call, refused or not, gets one", entries.len()));
-        }
-        for entry in &entries {
-            if ["pw-123456", "abcdefghijkl"].iter().any(|s| entry.to_string().contains(s)) {
-                return Err(format!("an audit entry holds a secret: {entry}"));
-            }
-        }
-        let stats = metrics.tools();
-        let count = |tool: &str, outcome: &str| stats.get(tool).and_then(|s| s.outcomes.get(outcome).copied()).unwrap_or(0);
-        let counted = [
-            ("read_log", "ok", 4),
-            ("read_log", "RATE_LIMITED", 1),
-            ("read_log", "VALIDATION", 1),
-            ("update_config", "PERMISSION_DENIED", 3),
-            ("query_database", "TIMEOUT", 1),
-            ("query_database", "INTERNAL", 1),
-        ];
-        for (tool, outcome, n) in counted {
-            if count(tool, outcome) != n {
-                return Err(format!("metrics: expected {n} {tool} calls ending {outcome}, counted {}", count(tool, outcome)));
-            }
-        }
-        Ok(format!("{total} scripted calls: every step in order, audited, counted"))
-    }};
 }
 
 grader_kit::both_sides!(adapter, [lab_server], [solution_server]);
@@ -319,40 +116,13 @@ const fn side_named(name: &str) -> Side {
     }
 }
 
-/// An audit sink the suite reads back.
-#[derive(Clone, Default)]
-pub struct Sink(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl io::Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Sink {
-    fn entries(&self) -> Result<Vec<Value>, String> {
-        let bytes = self.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        String::from_utf8_lossy(&bytes)
-            .lines()
-            .map(|l| {
-                serde_json::from_str(l).map_err(|e| format!("an audit line is not JSON ({e}): {l}"))
-            })
-            .collect()
-    }
-}
-
-fn content_text(result: &rmcp::model::CallToolResult) -> String {
+/// A tool result's text.
+pub(crate) fn content_text(result: &rmcp::model::CallToolResult) -> String {
     text(result)
 }
 
-fn error_code_of(is_error: Option<bool>, text: &str) -> Option<String> {
+/// The code of an `isError` result whose text is `Error [CODE]: ...`.
+pub(crate) fn error_code_of(is_error: Option<bool>, text: &str) -> Option<String> {
     if is_error != Some(true) {
         return None;
     }
@@ -369,7 +139,12 @@ pub fn suite<S: Api>() -> Vec<Check> {
             ("tail_reads_only_the_end", tail_cost::<S>),
             ("rows_are_capped_with_a_note", rows_cap::<S>),
             ("bearer_tokens_are_checked", bearer::<S>),
-            ("pipeline_runs_every_step_in_order", || unit(S::pipeline())),
+            ("tokens_are_compared_in_constant_time", constant_time::<S>),
+            ("pipeline_runs_every_step_in_order", pipeline_steps::<S>),
+            (
+                "calls_are_answered_audited_and_counted",
+                pipeline_calls::<S>,
+            ),
             ("tools_are_listed_with_their_schemas", tool_list::<S>),
             (
                 "injections_leave_the_demo_database_unchanged",
@@ -388,6 +163,7 @@ pub fn suite<S: Api>() -> Vec<Check> {
             ),
             ("approval_goes_through_elicitation", approval::<S>),
             ("http_endpoints_and_guards", http::<S>),
+            ("logs_go_to_stderr_at_their_level", logs::<S>),
             ("shutdown_finishes_calls_in_flight", shutdown::<S>),
         ],
     )
@@ -395,105 +171,444 @@ pub fn suite<S: Api>() -> Vec<Check> {
 
 // ----------------------------------------------------------------- tail ----
 
-/// What `last_lines` must return for `text`.
-fn tail_model(text: &[u8], n: usize) -> Vec<String> {
-    let body = text.strip_suffix(b"\n").unwrap_or(text);
-    if text.is_empty() || n == 0 {
-        return Vec::new();
-    }
-    let lines: Vec<&[u8]> = body.split(|b| *b == b'\n').collect();
-    lines[lines.len().saturating_sub(n)..]
-        .iter()
-        .map(|l| String::from_utf8_lossy(l.strip_suffix(b"\r").unwrap_or(l)).into_owned())
-        .collect()
+/// Which kind of file a generated case is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Family {
+    /// A few short lines: `\r`, bytes that are not UTF-8, lines longer
+    /// than a block.
+    Lines,
+    /// The block boundary (64 KiB from the end) falls inside a character.
+    SplitCharacter,
+    /// A file longer than the 4 MiB window.
+    LongerThanWindow,
 }
 
-fn tail_input(block: u64) -> impl Strategy<Value = (Vec<u8>, usize)> {
+/// One `last_lines` call: the file, how many lines, and how many bytes
+/// one `read` hands out at most.
+#[derive(Clone, Debug)]
+struct TailCase {
+    family: Family,
+    file: FileSpec,
+    lines: usize,
+    read_at_most: usize,
+}
+
+/// How many bytes one `read` hands out: often all that is asked, but a
+/// `Read` may return fewer.
+fn read_sizes() -> impl Strategy<Value = usize> {
+    prop_oneof![3 => Just(usize::MAX), 1 => Just(7usize), 1 => Just(4096usize), 1 => Just(BLOCK as usize - 1)]
+}
+
+/// Short lines: letters and spaces, `\r`, bytes that are not UTF-8, runs
+/// around a block's length; with or without a final `\n`.
+fn short_lines() -> impl Strategy<Value = FileSpec> {
     let piece = prop_oneof![
         8 => "[a-z ]{0,12}".prop_map(String::into_bytes),
         2 => Just(b"\r".to_vec()),
         1 => Just(vec![0xff, 0xfe]),
-        1 => (block - 8..block + 8).prop_map(|n| vec![b'x'; n as usize]),
+        1 => Just("é€".as_bytes().to_vec()),
+        1 => (BLOCK - 8..BLOCK + 8).prop_map(|n| vec![b'x'; n as usize]),
     ];
     let line = prop::collection::vec(piece, 0..3).prop_map(|p| p.concat());
-    (
-        prop::collection::vec(line, 0..40),
-        any::<bool>(),
-        0usize..50,
-    )
-        .prop_map(|(lines, trailing, n)| {
-            let mut text = lines.join(&b'\n');
-            if trailing && !text.is_empty() {
-                text.push(b'\n');
-            }
-            (text, n)
-        })
+    (prop::collection::vec(line, 0..40), any::<bool>()).prop_map(|(lines, trailing)| {
+        let mut text = lines.join(&b'\n');
+        if trailing && !text.is_empty() {
+            text.push(b'\n');
+        }
+        FileSpec::text(text)
+    })
 }
 
+/// `head line\nxx`, a character of 2 to 4 bytes cut by the block
+/// boundary after its `cut`-th byte, a long line's rest, then `last`.
+fn split_character() -> impl Strategy<Value = FileSpec> {
+    (select(vec!["é", "€", "😀"]), 1usize..4, any::<bool>()).prop_map(|(c, cut, trailing)| {
+        let c = c.as_bytes();
+        let cut = 1 + (cut - 1) % (c.len() - 1);
+        let head = b"head line\nxx";
+        let last: &[u8] = if trailing { b"\nlast\n" } else { b"\nlast" };
+        let pad = BLOCK as usize + cut - c.len() - last.len();
+        let text = [head.as_slice(), c, &vec![b'y'; pad], last].concat();
+        FileSpec::text(text)
+    })
+}
+
+/// A file of 4 MiB and a few bytes more, its window's first byte at,
+/// just after or just before a line's start.
+fn longer_than_window() -> impl Strategy<Value = FileSpec> {
+    let line_len = prop_oneof![
+        Just(0u64),
+        Just(1),
+        Just(99),
+        Just(BLOCK - 1),
+        Just(BLOCK),
+        Just(MAX_TAIL + 10),
+        1u64..5000
+    ];
+    let at = prop_oneof![Just(0u64), Just(1), Just(u64::MAX), 0u64..1000];
+    let text = select(vec!["", "\n", "end", "end\r\n", "x\ny"]);
+    (line_len, at, 1u64..3, text).prop_map(|(line_len, at, lines_before, text)| {
+        let period = line_len + 1;
+        let at = if at == u64::MAX {
+            line_len
+        } else {
+            at % period
+        };
+        // The window starts at `floor = len - MAX_TAIL`: on a line's start
+        // (at 0), at its `\n` (at line_len), or in between.
+        let floor = lines_before * period + at;
+        FileSpec {
+            filler: Filler {
+                line_len,
+                bytes: floor + MAX_TAIL - text.len() as u64,
+            },
+            text: Bytes(text.as_bytes().to_vec()),
+        }
+    })
+}
+
+fn tail_case() -> impl Strategy<Value = TailCase> {
+    let small = prop_oneof![3 => 0usize..50, 1 => Just(1usize), 1 => Just(0usize)];
+    let lines = (short_lines(), small, read_sizes()).prop_map(|(file, lines, r)| TailCase {
+        family: Family::Lines,
+        file,
+        lines,
+        read_at_most: r,
+    });
+    let split = (split_character(), select(vec![2usize, 3, 50]), read_sizes()).prop_map(
+        |(file, lines, r)| TailCase {
+            family: Family::SplitCharacter,
+            file,
+            lines,
+            read_at_most: r,
+        },
+    );
+    let many = prop_oneof![Just(1_000_000usize), Just(100_000usize), 1usize..3000];
+    let long = (
+        longer_than_window(),
+        many,
+        prop_oneof![Just(usize::MAX), Just(4096usize)],
+    )
+        .prop_map(|(file, lines, r)| TailCase {
+            family: Family::LongerThanWindow,
+            file,
+            lines,
+            read_at_most: r,
+        });
+    prop_oneof![6 => lines, 2 => split, 1 => long]
+}
+
+/// `last_lines` on `case`, and the reader that served it.
+fn run_tail<S: Api>(case: &TailCase) -> Result<(Vec<String>, u64, Option<u64>), TestCaseError> {
+    let mut file = TrackedFile::new(&case.file, case.read_at_most);
+    let got = S::last_lines(&mut file, case.lines)
+        .map_err(|e| TestCaseError::fail(format!("an I/O error: {e}")))?;
+    Ok((got, file.bytes_read, file.lowest))
+}
+
+/// Which rule a wrong answer breaks, by the kind of file, or the short
+/// reads when the same call is right with whole reads.
+fn tail_rule<S: Api>(case: &TailCase) -> &'static str {
+    if case.read_at_most != usize::MAX {
+        let whole = TailCase {
+            read_at_most: usize::MAX,
+            ..case.clone()
+        };
+        if run_tail::<S>(&whole).is_ok_and(|(got, _, _)| got == tail_model(&case.file, case.lines))
+        {
+            return "read-exact";
+        }
+    }
+    match case.family {
+        Family::Lines => "last-n-lines",
+        Family::SplitCharacter => "decode-after-join",
+        Family::LongerThanWindow => "whole-lines-in-window",
+    }
+}
+
+/// Shows the ends of two long line lists where they differ.
+fn compare_lines(want: &[String], got: &[String]) -> String {
+    if want.len() + got.len() <= 12 {
+        return format!("expected {want:?}, got {got:?}");
+    }
+    let first = want.iter().zip(got).position(|(w, g)| w != g);
+    let at = first.unwrap_or(want.len().min(got.len()));
+    let show = |lines: &[String]| -> Vec<String> {
+        lines
+            .iter()
+            .skip(at.saturating_sub(1))
+            .take(3)
+            .map(|l| format!("{:?}", Bytes(l.clone().into_bytes())))
+            .collect()
+    };
+    format!(
+        "expected {} lines, got {}; from line {at} on, expected [{}], got [{}]",
+        want.len(),
+        got.len(),
+        show(want).join(", "),
+        show(got).join(", ")
+    )
+}
+
+/// `tail_matches_a_model`: the last lines, compared with the brief's
+/// model on generated files (short lines with `\r` and bytes that are not
+/// UTF-8, a character cut by the block boundary, files longer than the
+/// 4 MiB window with its start on or beside a line's start), read through
+/// a file whose `read` may hand out fewer bytes than asked.
 fn tail_against_model<S: Api>() -> Outcome {
-    property(96, tail_input(S::BLOCK), |(text, n)| {
-        let got = S::tail_bytes(&text, n)
-            .map_err(|e| TestCaseError::fail(format!("an I/O error: {e}")))?;
-        let want = tail_model(&text, n);
-        ensure(got == want, || {
-            format!("last {n} lines: expected {want:?}, got {got:?}")
+    property(96, tail_case(), |case| {
+        let (got, _, _) = run_tail::<S>(&case)?;
+        let want = tail_model(&case.file, case.lines);
+        if got == want {
+            return Ok(());
+        }
+        let rule = tail_rule::<S>(&case);
+        ensure_rule(rule, false, || {
+            format!(
+                "last {} lines of a {}-byte file: {}",
+                case.lines,
+                case.file.len(),
+                compare_lines(&want, &got)
+            )
         })
     })
 }
 
+/// Files of lines whose blocks end on, just after or just before a
+/// `\n`, and every count of lines at which one more needs one more
+/// block.
+fn cost_case() -> impl Strategy<Value = TailCase> {
+    let line_len = prop_oneof![
+        Just(0u64),
+        Just(1),
+        Just(63),
+        Just(99),
+        Just(4095),
+        Just(BLOCK - 1),
+        Just(BLOCK),
+        Just(BLOCK + 1),
+        1u64..300
+    ];
+    let bytes = prop_oneof![
+        Just(BLOCK),
+        Just(3 * BLOCK),
+        Just(MAX_TAIL),
+        Just(MAX_TAIL + 3 * BLOCK),
+        Just(50u64 << 20),
+        1u64..8 * BLOCK
+    ];
+    let at = prop_oneof![Just(0u64), Just(1), Just(u64::MAX), 0u64..1000];
+    let text = select(vec!["", "\n", "end", "end\n", "\r\n"]);
+    (line_len, bytes, at, text).prop_flat_map(|(line_len, bytes, at, text)| {
+        let period = line_len + 1;
+        let at = if at == u64::MAX {
+            line_len
+        } else {
+            at % period
+        };
+        // With a period dividing 64 KiB, every block starts `at` bytes
+        // into a line.
+        let len = (bytes / period).max(1) * period + at;
+        let file = FileSpec {
+            filler: Filler {
+                line_len,
+                bytes: len.saturating_sub(text.len() as u64),
+            },
+            text: Bytes(text.as_bytes().to_vec()),
+        };
+        let mut counts = vec![0, 1, 10, 1_000_000];
+        for c in counts_by_block(&file, 3) {
+            counts.extend([c.saturating_sub(1), c, c + 1]);
+        }
+        (Just(file), select(counts)).prop_map(|(file, lines)| TailCase {
+            family: Family::Lines,
+            file,
+            lines,
+            read_at_most: usize::MAX,
+        })
+    })
+}
+
+/// A peek at the file's last byte is fine; a block more is not.
+const PEEK: u64 = 8;
+
+/// The bytes read, the lowest offset read and the lines returned, for
+/// `case`; the first broken rule as `(rule, message)`.
+fn tail_cost_case<S: Api>(case: &TailCase) -> Result<(), (&'static str, String)> {
+    let (got, bytes_read, lowest) =
+        run_tail::<S>(case).map_err(|e| ("right-lines", e.to_string()))?;
+    let n = case.lines;
+    let len = case.file.len();
+    let want = tail_model(&case.file, n);
+    if got != want {
+        return Err((
+            "right-lines",
+            format!(
+                "last {n} lines of a {len}-byte file: {}",
+                compare_lines(&want, &got)
+            ),
+        ));
+    }
+    let floor = files::floor(&case.file);
+    if let Some(lowest) = lowest.filter(|&l| l < floor) {
+        return Err((
+            "never-below-window",
+            format!(
+                "the last {n} lines of a {len}-byte file: read from offset {lowest}, below the window's start {floor} (len - MAX_TAIL_BYTES)"
+            ),
+        ));
+    }
+    let needed = bytes_needed(&case.file, n);
+    if bytes_read > needed + PEEK {
+        return Err((
+            "stop-at-n-newlines",
+            format!(
+                "the last {n} lines of a {len}-byte file: read {bytes_read} bytes, but blocks of 64 KiB from the end hold {n} newlines (not counting a final one) within the last {needed} bytes"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `tail_reads_only_the_end`: counts the bytes `last_lines` reads, on a
+/// 50 MB file (10 lines, exactly the newlines of the last block, one
+/// more, a million) and on generated files whose lines end on, beside
+/// or across block boundaries, asking for exactly the lines a block
+/// holds, one fewer and one more: never more than the blocks from the end
+/// that hold the `n` newlines, never below the 4 MiB window.
 fn tail_cost<S: Api>() -> Outcome {
-    unit((|| {
-        let size = 50 << 20;
-        let mut file = Lazy::new(size);
-        let read = Arc::clone(&file.read);
-        let lines = S::last_lines(&mut file, 10).map_err(|e| format!("an I/O error: {e}"))?;
-        if lines.len() != 10 || lines.iter().any(|l| l.len() != 99) {
-            return Err(format!(
-                "the last 10 lines of a 50 MB file of 99-character lines came back as {} lines: {:?}",
-                lines.len(),
-                lines.first()
-            ));
+    let big = FileSpec {
+        filler: Filler {
+            line_len: 99,
+            bytes: 50 << 20,
+        },
+        text: Bytes::default(),
+    };
+    let in_last_block = counts_by_block(&big, 1)[0];
+    for lines in [10, in_last_block, in_last_block + 1, 1_000_000] {
+        let case = TailCase {
+            family: Family::Lines,
+            file: big.clone(),
+            lines,
+            read_at_most: usize::MAX,
+        };
+        if let Err((rule, message)) = tail_cost_case::<S>(&case)
+            && let Err(failure) = check_rule(rule, false, || message)
+        {
+            return Outcome::fail(failure).with_counterexample(format!("{case:#?}"));
         }
-        let bytes = read.load(Ordering::Relaxed);
-        if bytes > 4 * S::BLOCK.max(4096) {
-            return Err(format!(
-                "reading the last 10 lines of a 50 MB file read {bytes} bytes: read backwards from the end, a block at a time"
-            ));
-        }
-        Ok(format!(
-            "10 lines from the end of 50 MB for {bytes} bytes read"
-        ))
-    })())
+    }
+    property(48, cost_case(), |case| match tail_cost_case::<S>(&case) {
+        Ok(()) => Ok(()),
+        Err((rule, message)) => ensure_rule(rule, false, || message),
+    })
 }
 
 // ----------------------------------------------------------------- rows ----
 
+/// `rows` rows of two columns rendered at `limit`.
+#[derive(Clone, Debug)]
+struct RowsCase {
+    rows: usize,
+    limit: u32,
+}
+
+fn rows_case() -> impl Strategy<Value = RowsCase> {
+    let limit = prop_oneof![
+        1 => Just(0u32),
+        1 => Just(1u32),
+        1 => Just(999u32),
+        1 => Just(1000u32),
+        1 => Just(1001u32),
+        1 => Just(u32::MAX),
+        4 => 2u32..1100,
+    ];
+    limit.prop_flat_map(|limit| {
+        let cap = limit.clamp(1, 1000) as usize;
+        let rows = prop_oneof![
+            2 => Just(cap),
+            2 => Just(cap + 1),
+            1 => Just(cap - 1),
+            1 => Just(0usize),
+            2 => 0usize..1100,
+        ];
+        rows.prop_map(move |rows| RowsCase { rows, limit })
+    })
+}
+
+/// The whole numbers written in `text`.
+fn numbers_in(text: &str) -> Vec<u64> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .filter_map(|d| d.parse().ok())
+        .collect()
+}
+
+/// `rows_are_capped_with_a_note`: `render` on generated row counts and
+/// limits, weighted to the edges (a limit of 0, 1, 1000, 1001,
+/// `u32::MAX`; exactly `limit` rows, one fewer, one more): the clamp, the
+/// cut, the rows kept, the columns, and the note only when rows were cut,
+/// giving the number shown.
 fn rows_cap<S: Api>() -> Outcome {
-    property(128, (0usize..1100, 1u32..1100), |(n, limit)| {
+    property(128, rows_case(), |RowsCase { rows: n, limit }| {
         let text = S::render(n, limit);
         let out: Value = serde_json::from_str(&text)
             .map_err(|e| TestCaseError::fail(format!("not JSON ({e}): {text}")))?;
-        let cap = limit.min(1000) as usize;
+        let cap = limit.clamp(1, 1000) as usize;
         let shown = n.min(cap);
-        let rows = out["rows"].as_array().map(Vec::len);
-        ensure(
-            rows == Some(shown) && out["row_count"] == json!(shown),
-            || format!("{n} rows at limit {limit}: expected {shown} rows, got {out}"),
+        let kept = out["rows"].as_array().map(Vec::len);
+        ensure_rule("limit-clamped", kept == Some(shown), || {
+            format!(
+                "{n} rows at limit {limit}: expected {shown} rows (the limit clamped to 1..=1000), got {}",
+                kept.map_or("no rows array".into(), |k| k.to_string())
+            )
+        })?;
+        ensure_rule(
+            "first-rows-in-order",
+            out["row_count"] == json!(shown),
+            || {
+                format!(
+                    "{n} rows at limit {limit}: row_count should be {shown}, is {}",
+                    out["row_count"]
+                )
+            },
+        )?;
+        let want_rows: Vec<Value> = (0..shown).map(|i| json!([i, format!("r{i}")])).collect();
+        ensure_rule(
+            "first-rows-in-order",
+            out["rows"] == Value::Array(want_rows),
+            || {
+                format!(
+                    "{n} rows at limit {limit}: the first {shown} rows are kept, in order, each an array of its values"
+                )
+            },
         )?;
         let cut = n > cap;
-        ensure(out["truncated"] == json!(cut), || {
-            format!("{n} rows at limit {limit}: truncated should be {cut}: {out}")
+        ensure_rule("truncated-iff-more", out["truncated"] == json!(cut), || {
+            format!(
+                "{n} rows at limit {limit}: truncated should be {cut}, is {}",
+                out["truncated"]
+            )
         })?;
-        ensure(out.get("note").is_some() == cut, || {
-            format!("{n} rows at limit {limit}: a note exactly when rows were cut: {out}")
-        })?;
-        if shown > 0 {
-            ensure(
-                out["rows"][shown - 1] == json!([shown - 1, format!("r{}", shown - 1)]),
-                || "the first rows are kept, in order".into(),
-            )?;
+        ensure_rule(
+            "note-only-when-cut",
+            out.get("note").is_some() == cut,
+            || {
+                format!(
+                    "{n} rows at limit {limit}: a note exactly when rows were cut, and no note key otherwise: {}",
+                    out.get("note").map_or("no note".into(), Value::to_string)
+                )
+            },
+        )?;
+        if let Some(note) = out.get("note").filter(|_| cut) {
+            let said = note.as_str().map(numbers_in).unwrap_or_default();
+            ensure_rule("note-says-shown", said.contains(&(shown as u64)), || {
+                format!(
+                    "{n} rows at limit {limit}: the note says how many rows are shown ({shown}), as a number: {note}"
+                )
+            })?;
         }
-        ensure(
+        ensure_rule(
+            "columns",
             out["columns"]
                 == json!([{"name": "id", "type": "INT8"}, {"name": "label", "type": "TEXT"}]),
             || format!("columns: {}", out["columns"]),
@@ -503,32 +618,312 @@ fn rows_cap<S: Api>() -> Outcome {
 
 // ---------------------------------------------------------------- bearer ----
 
+/// One `Authorization` header, what `check_bearer("tok-123", header)`
+/// must answer, and the rule that says so.
+struct BearerCase {
+    header: Option<&'static [u8]>,
+    want: Result<(), &'static str>,
+    rule: &'static str,
+}
+
+const BEARER_CASES: [BearerCase; 19] = [
+    BearerCase {
+        header: Some(b"Bearer tok-123"),
+        want: Ok(()),
+        rule: "token-compared",
+    },
+    BearerCase {
+        header: Some(b"bEaReR tok-123"),
+        want: Ok(()),
+        rule: "scheme-any-case",
+    },
+    BearerCase {
+        header: Some(b"BEARER tok-123"),
+        want: Ok(()),
+        rule: "scheme-any-case",
+    },
+    BearerCase {
+        header: Some(b"Bearer    tok-123 "),
+        want: Ok(()),
+        rule: "token-trimmed",
+    },
+    BearerCase {
+        header: Some(b" Bearer tok-123"),
+        want: Ok(()),
+        rule: "trim-then-first-space",
+    },
+    BearerCase {
+        header: Some(b"\t Bearer tok-123\r\n"),
+        want: Ok(()),
+        rule: "trim-then-first-space",
+    },
+    BearerCase {
+        header: None,
+        want: Err("Missing"),
+        rule: "missing",
+    },
+    BearerCase {
+        header: Some(b"Bearer tok-\xff"),
+        want: Err("NotBearer"),
+        rule: "not-utf8",
+    },
+    BearerCase {
+        header: Some(b"\xffBearer tok-123"),
+        want: Err("NotBearer"),
+        rule: "not-utf8",
+    },
+    BearerCase {
+        header: Some(b"Basic dG9rLTEyMw=="),
+        want: Err("NotBearer"),
+        rule: "scheme-any-case",
+    },
+    BearerCase {
+        header: Some(b"Bearertok-123"),
+        want: Err("NotBearer"),
+        rule: "trim-then-first-space",
+    },
+    BearerCase {
+        header: Some(b"Bearer\ttok-123"),
+        want: Err("NotBearer"),
+        rule: "trim-then-first-space",
+    },
+    BearerCase {
+        header: Some(b"tok-123"),
+        want: Err("NotBearer"),
+        rule: "trim-then-first-space",
+    },
+    BearerCase {
+        header: Some(b"Bearer "),
+        want: Err("NotBearer"),
+        rule: "token-trimmed",
+    },
+    BearerCase {
+        header: Some(b""),
+        want: Err("NotBearer"),
+        rule: "trim-then-first-space",
+    },
+    BearerCase {
+        header: Some(b"Bearer tok-12"),
+        want: Err("WrongToken"),
+        rule: "token-compared",
+    },
+    BearerCase {
+        header: Some(b"Bearer tok-1234"),
+        want: Err("WrongToken"),
+        rule: "token-compared",
+    },
+    BearerCase {
+        header: Some(b"Bearer TOK-123"),
+        want: Err("WrongToken"),
+        rule: "token-compared",
+    },
+    BearerCase {
+        header: Some(b"Bearer tok-123 x"),
+        want: Err("WrongToken"),
+        rule: "token-compared",
+    },
+];
+
+/// `bearer_tokens_are_checked`: `check_bearer` on fixed headers, one or
+/// more per rule of the brief: no header, not UTF-8, surrounding
+/// whitespace, the first space only (a tab is not one), the scheme's
+/// case, the token trimmed or empty, the token compared.
 fn bearer<S: Api>() -> Outcome {
-    type Case<'a> = (Option<&'a [u8]>, Result<(), &'a str>);
-    let cases: [Case; 10] = [
-        (Some(b"Bearer tok-123"), Ok(())),
-        (Some(b"bEaReR tok-123"), Ok(())),
-        (Some(b"Bearer    tok-123 "), Ok(())),
-        (None, Err("Missing")),
-        (Some(b"Basic dG9rLTEyMw=="), Err("NotBearer")),
-        (Some(b"tok-123"), Err("NotBearer")),
-        (Some(b"Bearer "), Err("NotBearer")),
-        (Some(b"Bearer tok-12"), Err("WrongToken")),
-        (Some(b"Bearer tok-1234"), Err("WrongToken")),
-        (Some(b"Bearer TOK-123"), Err("WrongToken")),
-    ];
     unit((|| {
-        for (header, want) in cases {
-            let got = S::check_bearer("tok-123", header);
-            if got.as_ref().map(|_| ()).map_err(String::as_str) != want {
-                return Err(format!(
-                    "header {:?}: expected {want:?}, got {got:?}",
-                    header.map(String::from_utf8_lossy)
-                ));
-            }
+        for case in &BEARER_CASES {
+            let got = S::check_bearer("tok-123", case.header);
+            check_rule(
+                case.rule,
+                got.as_ref().map(|_| ()).map_err(String::as_str) == case.want,
+                || {
+                    format!(
+                        "header {:?}: expected {:?}, got {got:?}",
+                        case.header.map(|h| Bytes(h.to_vec())),
+                        case.want
+                    )
+                },
+            )?;
         }
-        Ok("10 Authorization headers".into())
+        Ok(format!("{} Authorization headers", BEARER_CASES.len()))
     })())
+}
+
+/// Two byte strings for `constant_time_eq`.
+#[derive(Clone, Debug)]
+struct Pair {
+    a: Bytes,
+    b: Bytes,
+}
+
+/// Pairs that are equal, differ in one byte, differ in two bytes by the
+/// same bits (their XORs cancel when combined by XOR), differ in length
+/// (one a prefix of the other), or are empty.
+fn pairs() -> impl Strategy<Value = Pair> {
+    let bytes = prop::collection::vec(any::<u8>(), 0..24);
+    let equal = bytes.clone().prop_map(|a| Pair {
+        a: Bytes(a.clone()),
+        b: Bytes(a),
+    });
+    let one = (
+        prop::collection::vec(any::<u8>(), 1..24),
+        any::<prop::sample::Index>(),
+        1u8..=255,
+    )
+        .prop_map(|(a, i, x)| {
+            let mut b = a.clone();
+            let i = i.index(b.len());
+            b[i] ^= x;
+            Pair {
+                a: Bytes(a),
+                b: Bytes(b),
+            }
+        });
+    let twice = (
+        prop::collection::vec(any::<u8>(), 2..24),
+        any::<prop::sample::Index>(),
+        any::<prop::sample::Index>(),
+        1u8..=255,
+    )
+        .prop_map(|(a, i, j, x)| {
+            let mut b = a.clone();
+            let i = i.index(b.len());
+            let j = (i + 1 + j.index(b.len() - 1)) % b.len();
+            b[i] ^= x;
+            b[j] ^= x;
+            Pair {
+                a: Bytes(a),
+                b: Bytes(b),
+            }
+        });
+    let prefix = (prop::collection::vec(any::<u8>(), 0..24), 1usize..4).prop_map(|(a, more)| {
+        let mut b = a.clone();
+        b.extend(std::iter::repeat_n(b'z', more));
+        Pair {
+            a: Bytes(a),
+            b: Bytes(b),
+        }
+    });
+    prop_oneof![
+        2 => equal,
+        2 => one,
+        2 => twice,
+        1 => prefix,
+        1 => Just(Pair { a: Bytes::default(), b: Bytes::default() }),
+        1 => Just(Pair { a: Bytes(b"ab".to_vec()), b: Bytes(b"ba".to_vec()) }),
+    ]
+}
+
+/// Bytes on the first of two fresh pages; the strings compared end 256
+/// bytes into the second page, which nothing has read yet.
+const ON_FIRST_PAGE: usize = 1024;
+const ON_SECOND_PAGE: usize = 256;
+
+/// Compares two strings that differ in their first byte, laid across two
+/// fresh memory pages, and says whether the bytes of each on the second
+/// page were read; `Err` when memory cannot be watched here.
+fn read_past_first_difference(compare: impl FnOnce(&[u8], &[u8])) -> Result<(bool, bool), String> {
+    let mut a = pages::Pages::new()?;
+    let mut b = pages::Pages::new()?;
+    let mut head = vec![b'a'; ON_FIRST_PAGE];
+    head[0] = b'x';
+    a.write_before_second_page(&head);
+    head[0] = b'y';
+    b.write_before_second_page(&head);
+    if a.second_page_touched()? || b.second_page_touched()? {
+        return Err("fresh memory already counted as read".into());
+    }
+    compare(
+        a.across(ON_FIRST_PAGE, ON_SECOND_PAGE),
+        b.across(ON_FIRST_PAGE, ON_SECOND_PAGE),
+    );
+    Ok((a.second_page_touched()?, b.second_page_touched()?))
+}
+
+/// `tokens_are_compared_in_constant_time`: `constant_time_eq` on
+/// generated pairs (equal, one byte apart, two bytes apart by the same
+/// bits, a prefix, empty); then, with the strings laid across two fresh
+/// memory pages, whether comparing strings of 1280 bytes that differ in
+/// their first byte reads their last 256 bytes, directly and through
+/// `check_bearer` (the expected token's). What was read is asked of the
+/// kernel (`mincore`), not timed.
+fn constant_time<S: Api>() -> Outcome {
+    let semantics = property(128, pairs(), |Pair { a, b }| {
+        let got = S::constant_time_eq(&a.0, &b.0);
+        let want = a == b;
+        let rule = if a.0.len() != b.0.len() {
+            "ct-lengths"
+        } else if want {
+            "ct-equal"
+        } else {
+            "ct-every-pair"
+        };
+        ensure_rule(rule, got == want, || {
+            format!("constant_time_eq({a:?}, {b:?}) should be {want}, is {got}")
+        })
+    });
+    if semantics.status != grader_kit::Status::Passed {
+        return semantics;
+    }
+    let direct = read_past_first_difference(|a, b| {
+        std::hint::black_box(S::constant_time_eq(a, b));
+    });
+    let through_bearer = read_past_first_difference(|token, expected| {
+        let expected = std::str::from_utf8(expected).expect("ASCII and zeros");
+        let header = [b"Bearer ".as_slice(), token].concat();
+        std::hint::black_box(S::check_bearer(expected, Some(&header)).ok());
+    });
+    let size = ON_FIRST_PAGE + ON_SECOND_PAGE;
+    match (direct, through_bearer) {
+        (Err(why), _) | (_, Err(why)) => Outcome::skip(format!(
+            "cannot watch which memory is read on this machine: {why}"
+        )),
+        (Ok((a, b)), Ok((_, expected))) => unit((|| {
+            check_rule("ct-no-early-exit", a && b, || {
+                format!(
+                    "constant_time_eq on two {size}-byte strings that differ in their first byte never read the last {ON_SECOND_PAGE} bytes of {}: it stopped at the first difference",
+                    match (a, b) {
+                        (false, false) => "either",
+                        (false, true) => "the first",
+                        _ => "the second",
+                    }
+                )
+            })?;
+            check_rule("bearer-constant-time", expected, || {
+                format!(
+                    "check_bearer with a {size}-byte token that differs from the expected one in its first byte never read the last {ON_SECOND_PAGE} bytes of the expected token: the comparison stopped at the first difference"
+                )
+            })?;
+            Ok(
+                "equal exactly when equal, and every byte read whatever the first difference"
+                    .into(),
+            )
+        })()),
+    }
+}
+
+// ------------------------------------------------------------- pipeline ----
+
+/// `pipeline_runs_every_step_in_order`: 25 scripted calls through
+/// `Pipeline::call` on a paused clock, each with the error code expected
+/// (or a result), whether the tool runs and whether the human is asked:
+/// permission before the rate limit (a refused tool spends no token),
+/// approval only for tools that need it and only after both checks, each
+/// refusal saying which answer it was (and why asking failed), the tool's
+/// result or error unchanged, a panic as INTERNAL without its text, the
+/// call timeout read at each call and not counting the human's time, the
+/// timed-out task aborted; then one audit entry and one count per call.
+fn pipeline_steps<S: Api>() -> Outcome {
+    unit(S::pipeline_steps())
+}
+
+/// `calls_are_answered_audited_and_counted`: what `Pipeline::call` makes
+/// of each call: the success result (one text block) or the error's own
+/// result (with its structured content), the audit entry (tool, success,
+/// the length of the text sent, the elapsed time), the call counted in
+/// flight until its end, the metrics; an audit write that fails is
+/// counted and the call still answered; a poisoned audit lock still used.
+fn pipeline_calls<S: Api>() -> Outcome {
+    unit(S::pipeline_calls())
 }
 
 // ------------------------------------------------------------ processes ----
@@ -1114,6 +1509,152 @@ fn http<S: Api>() -> Outcome {
     })())
 }
 
+/// A JSON-RPC request or notification, as one line.
+fn rpc(id: Option<u64>, method: &str, params: Value) -> String {
+    let mut message = json!({"jsonrpc": "2.0", "method": method, "params": params});
+    if let Some(id) = id {
+        message["id"] = json!(id);
+    }
+    format!("{message}\n")
+}
+
+/// Reads the server's stdout until the answer to request `id` arrives,
+/// keeping every line read in `seen`; `None` on end of output or after
+/// [`crate::server_proc::CALL`].
+async fn answer_to<R: tokio::io::AsyncBufRead + Unpin>(
+    lines: &mut tokio::io::Lines<R>,
+    seen: &mut Vec<String>,
+    id: u64,
+) -> Option<Value> {
+    let deadline = tokio::time::Instant::now() + crate::server_proc::CALL;
+    loop {
+        let line = tokio::time::timeout_at(deadline, lines.next_line())
+            .await
+            .ok()?
+            .ok()??;
+        seen.push(line.clone());
+        grader_kit::child::tick();
+        if let Ok(message) = serde_json::from_str::<Value>(&line)
+            && message["id"] == json!(id)
+        {
+            return Some(message);
+        }
+    }
+}
+
+/// The level of a log line in the given `run` module's format
+/// (`TIMESTAMP  LEVEL target: message fields`).
+fn level(line: &str) -> Option<&str> {
+    line.split_whitespace()
+        .nth(1)
+        .filter(|l| ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"].contains(l))
+}
+
+/// `logs_go_to_stderr_at_their_level`: the server over stdio with
+/// `RUST_LOG=info`, spoken to line by line without a client library, so
+/// every byte it writes is seen. Two `read_log` calls fail: one
+/// `INTERNAL` (a path through a file, which the path policy cannot
+/// resolve) and one `NOT_FOUND`. Every stdout line must be a JSON-RPC
+/// message; the internal failure is logged at ERROR with its log detail;
+/// the refusal at INFO with the tool and its code, and at no higher level.
+fn logs<S: Api>() -> Outcome {
+    unit((|| {
+        let sandbox = Sandbox::new()?;
+        let rt = runtime();
+        rt.block_on(async {
+            let mut command = sandbox.command(S::SIDE, "stdio", &[])?;
+            command
+                .env("RUST_LOG", "info")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            let mut child = command
+                .spawn()
+                .map_err(|e| format!("cannot start the server: {e}"))?;
+            let said = drain_up_to(child.stderr.take(), 1 << 18);
+            let mut stdin = child.stdin.take().ok_or("the server has no stdin")?;
+            let stdout = child.stdout.take().ok_or("the server has no stdout")?;
+            let mut lines = BufReader::new(stdout).lines();
+            let mut seen = Vec::new();
+            let internal = "app.log/inside";
+            let missing = "missing.log";
+            let init = json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "grader", "version": "1"}});
+            let mut send = async |text: String| stdin.write_all(text.as_bytes()).await.map_err(|e| format!("cannot write to the server: {e}"));
+            send(rpc(Some(1), "initialize", init)).await?;
+            let mut answers = Vec::new();
+            if answer_to(&mut lines, &mut seen, 1).await.is_some() {
+                send(rpc(None, "notifications/initialized", json!({}))).await?;
+                send(rpc(Some(2), "tools/call", json!({"name": "read_log", "arguments": {"path": internal}}))).await?;
+                send(rpc(Some(3), "tools/call", json!({"name": "read_log", "arguments": {"path": missing}}))).await?;
+                for id in [2, 3] {
+                    match answer_to(&mut lines, &mut seen, id).await {
+                        Some(answer) => answers.push(answer),
+                        None => break,
+                    }
+                }
+            }
+            drop(stdin);
+            // The server exits when its input closes; what it writes until
+            // then is read too.
+            let rest = async {
+                while let Ok(Some(line)) = lines.next_line().await {
+                    seen.push(line);
+                }
+            };
+            let _ = tokio::time::timeout(Duration::from_secs(10), rest).await;
+            let _ = child.kill().await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let said = said.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            if answers.len() < 2 {
+                return Err(stub_reached(&said).unwrap_or_else(|| {
+                    format!(
+                        "the server did not answer two read_log calls over stdio; it said: {}",
+                        said.chars().take(600).collect::<String>().trim()
+                    )
+                }));
+            }
+            for line in seen.iter().filter(|l| !l.trim().is_empty()) {
+                let message = serde_json::from_str::<Value>(line).ok();
+                check_rule(
+                    "stdout-protocol-only",
+                    message.is_some_and(|m| m["jsonrpc"] == "2.0"),
+                    || format!("the server wrote a line to stdout that is not a JSON-RPC message: {line:?}; over stdio, stdout carries the protocol only"),
+                )?;
+            }
+            let code = |answer: &Value| {
+                answer["result"]["content"][0]["text"]
+                    .as_str()
+                    .and_then(|t| t.strip_prefix("Error ["))
+                    .and_then(|t| t.split(']').next())
+                    .map(str::to_owned)
+            };
+            let codes: Vec<Option<String>> = answers.iter().map(code).collect();
+            if codes != [Some("INTERNAL".to_owned()), Some("NOT_FOUND".to_owned())] {
+                return Err(format!(
+                    "read_log {internal:?} should fail with INTERNAL and read_log {missing:?} with NOT_FOUND (labs 1 and 2's conversions); got {answers:?}"
+                ));
+            }
+            let logged = |at: &[&str], needles: &[&str]| {
+                said.lines().any(|l| {
+                    level(l).is_some_and(|lv| at.contains(&lv)) && needles.iter().all(|n| l.contains(n))
+                })
+            };
+            check_rule("internal-logged-as-error", logged(&["ERROR"], &[internal]), || {
+                format!("the INTERNAL failure of read_log {internal:?} was not logged at ERROR with its log detail (which names the path); the server logged: {}", said.trim())
+            })?;
+            let info = logged(&["INFO"], &["read_log", "NOT_FOUND"]) || logged(&["INFO"], &["read_log", "NotFound"]);
+            check_rule("refusal-logged-as-info", info, || {
+                format!("the NOT_FOUND refusal of read_log {missing:?} was not logged at INFO with the tool and its code; the server logged: {}", said.trim())
+            })?;
+            let louder = logged(&["WARN", "ERROR"], &["NOT_FOUND"]) || logged(&["WARN", "ERROR"], &["NotFound"]) || logged(&["WARN", "ERROR"], &[missing]);
+            check_rule("refusal-logged-as-info", !louder, || {
+                format!("the NOT_FOUND refusal of read_log {missing:?} was logged above INFO: a refusal is the caller's doing, not the server's fault; the server logged: {}", said.trim())
+            })?;
+            Ok("stdout holds only the protocol; INTERNAL logged at ERROR, a refusal at INFO".into())
+        })
+    })())
+}
+
 fn shutdown<S: Api>() -> Outcome {
     with_session::<S>(
         &["--timeout", "4s"],
@@ -1183,10 +1724,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_model_agrees_with_itself_on_examples() {
-        assert_eq!(tail_model(b"a\nb\n", 1), ["b"]);
-        assert_eq!(tail_model(b"a\r\n\nb", 5), ["a", "", "b"]);
-        assert!(tail_model(b"", 3).is_empty());
+    fn levels_are_read_from_log_lines() {
+        assert_eq!(
+            level("2026-01-01T00:00:00.000000Z  INFO solution_server::pipeline: tool call refused"),
+            Some("INFO")
+        );
+        assert_eq!(level("{\"jsonrpc\":\"2.0\"}"), None);
+        assert_eq!(
+            numbers_in("only the first 10 rows (at most 1000)"),
+            [10, 1000]
+        );
     }
 
     #[test]
@@ -1201,10 +1748,42 @@ mod tests {
                             | "tail_reads_only_the_end"
                             | "rows_are_capped_with_a_note"
                             | "bearer_tokens_are_checked"
+                            | "tokens_are_compared_in_constant_time"
                             | "pipeline_runs_every_step_in_order"
+                            | "calls_are_answered_audited_and_counted"
                     )
                 })
                 .collect(),
         );
+    }
+}
+#[cfg(test)]
+mod timing_tmp {
+    use super::*;
+    #[test]
+    fn time_each() {
+        for c in suite::<Reference>() {
+            if [
+                "tail_matches_a_model",
+                "tail_reads_only_the_end",
+                "rows_are_capped_with_a_note",
+                "bearer_tokens_are_checked",
+                "tokens_are_compared_in_constant_time",
+                "pipeline_runs_every_step_in_order",
+                "calls_are_answered_audited_and_counted",
+            ]
+            .contains(&c.info.name)
+            {
+                let t = std::time::Instant::now();
+                let o = (c.run)();
+                eprintln!(
+                    "TIMING {} {:?} {:?} {}",
+                    c.info.name,
+                    t.elapsed(),
+                    o.status,
+                    o.message.chars().take(300).collect::<String>()
+                );
+            }
+        }
     }
 }
