@@ -7,7 +7,7 @@
 //! the launcher starts. The tools a suite uses: [`prop`] for properties
 //! with a shrunk counterexample, [`perf`] for time ratios against the
 //! reference, [`db`] for scratch schemas, [`clock`] for a clock the suite
-//! moves, [`security_gen`] for generated SQL, trees and secrets.
+//! moves, [`security_gen`] for generated SQL and secrets.
 
 pub mod child;
 pub mod clock;

@@ -1,5 +1,7 @@
-//! Input generators for the security suite: SQL, directory trees, JSON with
-//! planted secrets, rate-limit schedules and permission tables.
+//! Input generators shared by the suites: SQL, and JSON with planted
+//! secrets. (The security suite keeps its own generators for directory
+//! trees, rate-limit schedules and permission tables, beside the checks that
+//! read them.)
 //!
 //! Everything is generated from a grammar, not picked from a list, so a
 //! suite run explores combinations no one wrote down.
@@ -627,126 +629,6 @@ pub fn sql(tokens: impl Strategy<Value = Vec<Tok>>) -> impl Strategy<Value = Str
     (tokens, render()).prop_map(|(t, r)| join_tokens(&t, &r))
 }
 
-// -------------------------------------------------------------- paths ----
-
-/// Where a symlink inside the root points.
-#[derive(Debug, Clone, Copy)]
-pub enum LinkTarget {
-    /// A file inside the root: following it is fine.
-    InsideFile(usize),
-    /// `private/secret.txt`, outside every root.
-    OutsideFile,
-    /// A look-alike sibling directory of the root.
-    SiblingDir(usize),
-    /// The root's parent directory.
-    Parent,
-    /// Nothing: a dangling link pointing outside.
-    DanglingOutside,
-}
-
-/// A requested path, in terms of the generated tree.
-#[derive(Debug, Clone)]
-pub enum Request {
-    /// An inside file, relative, with `./` or `dir/../` noise.
-    Inside {
-        /// Which file of the tree.
-        file: usize,
-        /// Which noise is put in its path.
-        noise: u8,
-    },
-    /// An inside file by its absolute path.
-    InsideAbsolute(usize),
-    /// A path through link `link`, optionally into it (`link/stolen.log`).
-    ViaLink {
-        /// Which link of the tree.
-        link: usize,
-        /// Whether the path goes on into the link's target.
-        into: bool,
-    },
-    /// A file of a sibling directory, by absolute path.
-    Sibling(usize),
-    /// A file of a sibling directory, by `../sibling/...`.
-    SiblingRelative(usize),
-    /// `../private/secret.txt`
-    Traversal,
-    /// A new file in an existing directory of the root.
-    NewFile(usize),
-    /// A new file in a directory that does not exist.
-    NewInMissingDir,
-    /// A new file in the root's parent: outside.
-    NewOutside,
-}
-
-/// A generated directory tree with a root `logs`, siblings that share its
-/// prefix, a private directory, and symlinks.
-#[derive(Debug, Clone)]
-pub struct Tree {
-    /// Files inside the root, relative to it.
-    pub files: Vec<String>,
-    /// Sibling directories beside the root, each with `stolen.log`.
-    pub siblings: Vec<&'static str>,
-    /// Symlinks: (directory inside root, target).
-    pub links: Vec<(usize, LinkTarget)>,
-    /// A second root `audit/` holding `audit.log`.
-    pub second_root: bool,
-    /// The paths requested.
-    pub requests: Vec<Request>,
-}
-
-/// Directories inside the root where files and links go.
-pub const DIRS: &[&str] = &["", "app", "app/nested", "db"];
-
-/// Generates trees and requests against them.
-pub fn tree() -> impl Strategy<Value = Tree> {
-    let file = (
-        0..DIRS.len(),
-        select(vec!["a.log", "b..c.log", "notes.txt", ".hidden", "x..log"]),
-    )
-        .prop_map(|(d, n)| {
-            if DIRS[d].is_empty() {
-                n.to_owned()
-            } else {
-                format!("{}/{n}", DIRS[d])
-            }
-        });
-    let files =
-        prop::collection::btree_set(file, 1..6).prop_map(|s| s.into_iter().collect::<Vec<_>>());
-    let siblings = prop::sample::subsequence(vec!["logs_evil", "logs2", "logs.old", "logsx"], 1..4);
-    let target = prop_oneof![
-        (0usize..8).prop_map(LinkTarget::InsideFile),
-        Just(LinkTarget::OutsideFile),
-        (0usize..4).prop_map(LinkTarget::SiblingDir),
-        Just(LinkTarget::Parent),
-        Just(LinkTarget::DanglingOutside),
-    ];
-    let links = prop::collection::vec((0..DIRS.len(), target), 0..4);
-    let request = prop_oneof![
-        (0usize..8, 0u8..3).prop_map(|(file, noise)| Request::Inside { file, noise }),
-        (0usize..8).prop_map(Request::InsideAbsolute),
-        (0usize..4, any::<bool>()).prop_map(|(link, into)| Request::ViaLink { link, into }),
-        (0usize..4).prop_map(Request::Sibling),
-        (0usize..4).prop_map(Request::SiblingRelative),
-        Just(Request::Traversal),
-        (0..DIRS.len()).prop_map(Request::NewFile),
-        Just(Request::NewInMissingDir),
-        Just(Request::NewOutside),
-    ];
-    (
-        files,
-        siblings,
-        links,
-        any::<bool>(),
-        prop::collection::vec(request, 1..8),
-    )
-        .prop_map(|(files, siblings, links, second_root, requests)| Tree {
-            files,
-            siblings,
-            links,
-            second_root,
-            requests,
-        })
-}
-
 // ------------------------------------------------------------- secrets ----
 
 /// A JSON value with secrets planted in it.
@@ -934,55 +816,4 @@ fn secret_text(v: &serde_json::Value) -> String {
         serde_json::Value::String(s) => s.clone(),
         other => other["value"].as_str().unwrap_or_default().to_owned(),
     }
-}
-
-// ---------------------------------------------------------- rate limits ----
-
-/// One step of a rate-limit schedule.
-#[derive(Debug, Clone, Copy)]
-pub struct Step {
-    /// Milliseconds the clock moves before the attempts.
-    pub advance_ms: u64,
-    /// Calls attempted at that instant.
-    pub attempts: u8,
-    /// After a refusal, wait exactly `retry_after` and try once more.
-    pub wait_when_refused: bool,
-}
-
-/// A limit and a schedule of calls against it.
-pub fn rate_schedule() -> impl Strategy<Value = (u32, f64, Vec<Step>)> {
-    let step = (0u64..2500, 1u8..6, any::<bool>()).prop_map(
-        |(advance_ms, attempts, wait_when_refused)| Step {
-            advance_ms,
-            attempts,
-            wait_when_refused,
-        },
-    );
-    (
-        1u32..8,
-        select(vec![0.5, 1.0, 3.0, 10.0, 250.0]),
-        prop::collection::vec(step, 1..40),
-    )
-}
-
-// ---------------------------------------------------------- permissions ----
-
-/// Tool names for generated permission tables.
-pub const TOOLS: &[&str] = &[
-    "query_database",
-    "read_log",
-    "get_metrics",
-    "health_check",
-    "update_config",
-    "ping",
-    "drop_all",
-];
-
-/// A table (tool index, permission bits), granted bits, and a tool asked for.
-pub fn permission_case() -> impl Strategy<Value = (Vec<(usize, u8)>, u8, usize)> {
-    (
-        prop::collection::vec((0..TOOLS.len(), 0u8..16), 0..8),
-        0u8..16,
-        0..TOOLS.len(),
-    )
 }
