@@ -1094,13 +1094,13 @@ fn with_scratch(run: impl FnOnce(&str) -> Outcome) -> Outcome {
     };
     let setup = "CREATE TABLE canary (id serial PRIMARY KEY, v text NOT NULL);
          INSERT INTO canary (v) VALUES ('a'), ('b'), ('c');
-         CREATE TABLE typed (i2 int2, i4 int4, i8 int8, f4 float4, f8 float8, num numeric(12, 3), t text,
+         CREATE TABLE typed (i2 int2, i4 int4, i8 int8, f4 float4, f8 float8, num numeric(20, 9), t text,
              vc varchar(10), b bool, ts timestamptz, tsz timestamp, d date, j json, jb jsonb, arr int4[],
              tarr text[], u uuid);
-         INSERT INTO typed VALUES (-2, 40000, 9000000000, 1.5, 2.25, -1234.5, 'text', 'vc', true,
+         INSERT INTO typed VALUES (-2, 40000, 9000000000, 1.5, 2.25, -1234.567890123, 'text', 'vc', true,
              '2026-03-04T05:06:07.123456Z', '2026-03-04T05:06:07', '2026-03-04', '{\"a\": [1, 2]}', '{\"b\": null}',
              ARRAY[1, 2, 3], ARRAY['x', 'y'], '123e4567-e89b-12d3-a456-426614174000'),
-             (NULL, NULL, NULL, NULL, NULL, 0.001, NULL, NULL, false, NULL, NULL, NULL, NULL, NULL, ARRAY[]::int4[], NULL, NULL);";
+             (NULL, NULL, NULL, NULL, NULL, 0.000000001, NULL, NULL, false, NULL, NULL, NULL, NULL, NULL, ARRAY[]::int4[], NULL, NULL);";
     let mut scratch = scratch;
     let created = rt.block_on(sqlx::raw_sql(setup).execute(&mut scratch.conn));
     let outcome = match created {
