@@ -93,6 +93,20 @@ macro_rules! both_sides {
     };
 }
 
+/// Runs `f`, turning a panic into `Err` with its message, so a check can
+/// say which call panicked and on what input; except `todo!()`, which goes
+/// on unwinding, so the report says "not implemented: NAME" as for any
+/// unwritten function.
+pub fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+        let message = panic_message(payload.as_ref());
+        if message.starts_with("not implemented") {
+            std::panic::resume_unwind(payload)
+        }
+        message
+    })
+}
+
 /// A current-thread runtime with time and I/O, for checks that call async
 /// lab code on real time (a database, say).
 pub fn runtime() -> tokio::runtime::Runtime {

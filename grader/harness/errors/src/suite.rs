@@ -439,8 +439,7 @@ macro_rules! errors_api {
 
             fn backoff(policy: Policy, retry: u32, unit: f64) -> Result<Duration, String> {
                 let policy = Self::policy(policy);
-                std::panic::catch_unwind(|| policy.backoff(retry, unit))
-                    .map_err(|payload| grader_kit::panic_message(payload.as_ref()))
+                grader_kit::guarded(|| policy.backoff(retry, unit))
             }
 
             fn retry(policy: Policy, outcomes: &[Option<usize>], draws: &[f64]) -> RetryRun {

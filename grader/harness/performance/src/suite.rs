@@ -10,7 +10,6 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::future::Future;
 use std::hash::{Hash, Hasher};
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -21,11 +20,12 @@ use serde_json::Value;
 
 use grader_kit::clock::SuiteClock;
 use grader_kit::db;
+use grader_kit::guarded;
 use grader_kit::perf::ratio_at_most;
 use grader_kit::prop::property;
 use grader_kit::rules::{check_rule, ensure_rule};
 use grader_kit::security_gen as generate;
-use grader_kit::{Check, Outcome, panic_message, unit};
+use grader_kit::{Check, Outcome, unit};
 use grader_kit::{paused_runtime, runtime};
 
 grader_kit::clock_handle!(lab_security, solution_security);
@@ -543,18 +543,6 @@ fn suite<S: Api>() -> Vec<Check> {
     )
 }
 
-/// Runs `f`; a panic becomes `Err` with its message, except `todo!()`,
-/// which goes on unwinding so the report says "not implemented".
-fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
-        let message = panic_message(payload.as_ref());
-        if message.starts_with("not implemented") {
-            resume_unwind(payload)
-        }
-        message
-    })
-}
-
 fn ms(d: Duration) -> String {
     let micros = d.as_micros();
     if micros.is_multiple_of(1000) {
@@ -865,7 +853,7 @@ fn run_steps<S: Api>(
             match joined {
                 Ok((i, result, at)) => out[i] = (result, at),
                 // The learner's panic, with its own message.
-                Err(e) if e.is_panic() => resume_unwind(e.into_panic()),
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
                 Err(e) => panic!("a task was cancelled: {e}"),
             }
         }

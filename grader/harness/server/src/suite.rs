@@ -1542,6 +1542,31 @@ async fn answer_to<R: tokio::io::AsyncBufRead + Unpin>(
     }
 }
 
+/// Reads the server's stdout until the answers to every request of `ids`
+/// have arrived, in whatever order; returns them in the order of `ids`,
+/// or fewer when the server stops answering.
+async fn answers_to<R: tokio::io::AsyncBufRead + Unpin>(
+    lines: &mut tokio::io::Lines<R>,
+    seen: &mut Vec<String>,
+    ids: &[u64],
+) -> Vec<Value> {
+    let deadline = tokio::time::Instant::now() + crate::server_proc::CALL;
+    let mut got: Vec<Option<Value>> = vec![None; ids.len()];
+    while got.iter().any(Option::is_none) {
+        let Ok(Ok(Some(line))) = tokio::time::timeout_at(deadline, lines.next_line()).await else {
+            break;
+        };
+        seen.push(line.clone());
+        grader_kit::child::tick();
+        if let Ok(message) = serde_json::from_str::<Value>(&line)
+            && let Some(at) = ids.iter().position(|id| message["id"] == json!(id))
+        {
+            got[at] = Some(message);
+        }
+    }
+    got.into_iter().map_while(|answer| answer).collect()
+}
+
 /// The level of a log line in the given `run` module's format
 /// (`TIMESTAMP  LEVEL target: message fields`).
 fn level(line: &str) -> Option<&str> {
@@ -1586,12 +1611,9 @@ fn logs<S: Api>() -> Outcome {
                 send(rpc(None, "notifications/initialized", json!({}))).await?;
                 send(rpc(Some(2), "tools/call", json!({"name": "read_log", "arguments": {"path": internal}}))).await?;
                 send(rpc(Some(3), "tools/call", json!({"name": "read_log", "arguments": {"path": missing}}))).await?;
-                for id in [2, 3] {
-                    match answer_to(&mut lines, &mut seen, id).await {
-                        Some(answer) => answers.push(answer),
-                        None => break,
-                    }
-                }
+                // The two calls run concurrently: their answers may come in
+                // either order.
+                answers = answers_to(&mut lines, &mut seen, &[2, 3]).await;
             }
             drop(stdin);
             // The server exits when its input closes; what it writes until

@@ -444,8 +444,8 @@ macro_rules! pipeline_scenarios {
                 let approver = Answer::new(Approval::Approved);
                 let call = |tool: &str, args: Value| -> Result<CallToolResult, String> {
                     let caller = Caller { client: "a", approver: &approver };
-                    catch_unwind(AssertUnwindSafe(|| rt.block_on(pipeline.call(&caller, tool, args.clone())))).map_err(|panic| {
-                        format!("call({tool}, {args}) panicked: {}", grader_kit::panic_message(panic.as_ref()))
+                    grader_kit::guarded(|| rt.block_on(pipeline.call(&caller, tool, args.clone()))).map_err(|panic| {
+                        format!("call({tool}, {args}) panicked: {panic}")
                     })
                 };
                 // (tool, mode, the code expected or None, audited)
