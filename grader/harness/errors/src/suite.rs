@@ -723,31 +723,37 @@ fn retry_after() -> impl Strategy<Value = Duration> {
     ]
 }
 
+/// Every `SqlCase`: drawn from by [`sql_case`], and each one run as a fixed case.
+const SQL_CASES: [SqlCase; 8] = [
+    SqlCase::Empty,
+    SqlCase::Unparsable,
+    SqlCase::MultipleStatements,
+    SqlCase::NotAQuery,
+    SqlCase::SelectInto,
+    SqlCase::DataModifyingCte,
+    SqlCase::LockingClause,
+    SqlCase::ForbiddenFunction,
+];
+
 fn sql_case() -> impl Strategy<Value = SqlCase> {
-    select(vec![
-        SqlCase::Empty,
-        SqlCase::Unparsable,
-        SqlCase::MultipleStatements,
-        SqlCase::NotAQuery,
-        SqlCase::SelectInto,
-        SqlCase::DataModifyingCte,
-        SqlCase::LockingClause,
-        SqlCase::ForbiddenFunction,
-    ])
+    select(SQL_CASES.to_vec())
 }
 
+/// Every `PathCase`: drawn from by [`path_case`], and each one run as a fixed case.
+const PATH_CASES: [PathCase; 9] = [
+    PathCase::NoRoots,
+    PathCase::RootUnavailable,
+    PathCase::RootNotADirectory,
+    PathCase::Empty,
+    PathCase::ContainsNul,
+    PathCase::NotFound,
+    PathCase::DanglingSymlink,
+    PathCase::OutsideRoots,
+    PathCase::Io,
+];
+
 fn path_case() -> impl Strategy<Value = PathCase> {
-    select(vec![
-        PathCase::NoRoots,
-        PathCase::RootUnavailable,
-        PathCase::RootNotADirectory,
-        PathCase::Empty,
-        PathCase::ContainsNul,
-        PathCase::NotFound,
-        PathCase::DanglingSymlink,
-        PathCase::OutsideRoots,
-        PathCase::Io,
-    ])
+    select(PATH_CASES.to_vec())
 }
 
 fn source() -> impl Strategy<Value = Source> {
@@ -779,29 +785,10 @@ fn table_sources() -> Vec<Source> {
         });
         all.push(Source::DbIo(kind));
     }
-    for case in [
-        SqlCase::Empty,
-        SqlCase::Unparsable,
-        SqlCase::MultipleStatements,
-        SqlCase::NotAQuery,
-        SqlCase::SelectInto,
-        SqlCase::DataModifyingCte,
-        SqlCase::LockingClause,
-        SqlCase::ForbiddenFunction,
-    ] {
+    for case in SQL_CASES {
         all.push(Source::Sql(case));
     }
-    for case in [
-        PathCase::NoRoots,
-        PathCase::RootUnavailable,
-        PathCase::RootNotADirectory,
-        PathCase::Empty,
-        PathCase::ContainsNul,
-        PathCase::NotFound,
-        PathCase::DanglingSymlink,
-        PathCase::OutsideRoots,
-        PathCase::Io,
-    ] {
+    for case in PATH_CASES {
         all.push(Source::Path {
             case,
             text: "/srv/logs".into(),
