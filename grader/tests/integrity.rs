@@ -23,7 +23,7 @@ mod checkout;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use checkout::{mutate, write_solved};
+use checkout::{grade_class, mutate, write_solved};
 use serde_json::Value;
 
 fn course() -> PathBuf {
@@ -62,23 +62,6 @@ fn secret_lines() -> Vec<String> {
     }
     assert!(lines.len() > 40);
     lines
-}
-
-fn grade_class(class: &Path, out: &Path, labs: &[&str]) -> String {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_grader"));
-    command
-        .arg("--class")
-        .arg(class)
-        .arg("--out")
-        .arg(out)
-        .args(["--no-perf", "--jobs", "2"]);
-    for lab in labs {
-        command.args(["--lab", lab]);
-    }
-    let run = command.output().unwrap();
-    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
-    assert_eq!(run.status.code(), Some(0), "{stderr}");
-    stderr
 }
 
 fn report(out: &Path, student: &str) -> (Value, String) {

@@ -1,6 +1,7 @@
 //! Submissions made from the reference solutions, edited in place.
 
 use std::path::Path;
+use std::process::Command;
 
 use grader::carve::{Cut, cut_dir};
 
@@ -49,4 +50,23 @@ pub fn copy(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
         }
     }
+}
+
+/// Grades the folder of checkouts `class` with `--class` into `out`, on
+/// `labs`, without the perf checks; returns the grader's stderr.
+pub fn grade_class(class: &Path, out: &Path, labs: &[&str]) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_grader"));
+    command
+        .arg("--class")
+        .arg(class)
+        .arg("--out")
+        .arg(out)
+        .args(["--no-perf", "--jobs", "2"]);
+    for lab in labs {
+        command.args(["--lab", lab]);
+    }
+    let run = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    stderr
 }
