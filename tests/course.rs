@@ -208,13 +208,14 @@ fn every_rule_a_check_names_is_in_the_catalogue_and_every_catalogued_rule_is_tes
             std::fs::read_to_string(root().join(format!("grader/core/src/catalog/{lab}.rs")))
                 .unwrap();
         let declared = ids_after(&catalogue, "id:");
-        let mut used = Vec::new();
-        for file in rust_files(&root().join(format!("grader/harness/{lab}/src"))) {
-            let text = std::fs::read_to_string(file).unwrap();
-            for call in ["ensure_rule(", "check_rule(", "tag_rule("] {
-                used.extend(ids_after(&text, call));
-            }
-        }
+        let suite_text: String = rust_files(&root().join(format!("grader/harness/{lab}/src")))
+            .iter()
+            .map(|f| std::fs::read_to_string(f).unwrap())
+            .collect();
+        let used: Vec<String> = ["ensure_rule(", "check_rule(", "tag_rule("]
+            .iter()
+            .flat_map(|call| ids_after(&suite_text, call))
+            .collect();
         for id in &used {
             assert!(
                 declared.contains(id),
@@ -224,10 +225,6 @@ fn every_rule_a_check_names_is_in_the_catalogue_and_every_catalogued_rule_is_tes
         // Some checks choose the rule in a helper (`fn rule(..) -> &'static
         // str`): a declared rule must then at least be named, quoted, in the
         // suite.
-        let suite_text: String = rust_files(&root().join(format!("grader/harness/{lab}/src")))
-            .iter()
-            .map(|f| std::fs::read_to_string(f).unwrap())
-            .collect();
         for id in &declared {
             assert!(
                 used.contains(id) || suite_text.contains(&format!("\"{id}\"")),
