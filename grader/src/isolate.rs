@@ -86,9 +86,12 @@ pub struct Setup {
     pub sandbox: Option<Arc<Prepared>>,
 }
 
-/// A check may run this long before the reference is timed for it.
-const SOFT: Duration = Duration::from_secs(2);
-/// And then this many times the reference's time on top of [`SOFT`].
+/// A check may run this long before the reference is timed for it; and
+/// the margin every deadline derived from the reference gets on top of
+/// its multiple of the reference's time.
+const SOFT: Duration = Duration::from_secs(1);
+/// How many times the reference's time a check (or a step of it) may take,
+/// on top of [`SOFT`].
 const TIMES_REFERENCE: u32 = 20;
 /// For a perf check, whose criterion run takes about as long whatever the
 /// speed of what it measures (it adjusts the iterations), fewer.
@@ -106,6 +109,10 @@ struct Timed {
     /// The longest stretch without progress (between the start, each tick
     /// and the result), for a check that ticks.
     longest_gap: Option<Duration>,
+    /// From the start to the first tick, for a check that ticks: its first
+    /// step (a first generated case, a first call), the one a function
+    /// that hangs never finishes.
+    first_gap: Option<Duration>,
 }
 
 fn reference_time(lab: &'static str, i: usize) -> Option<Timed> {
@@ -139,16 +146,23 @@ struct Running {
     reference: Option<Timed>,
     /// The last sign of progress (the start, or a tick).
     progress: Instant,
+    /// Whether the check has ticked yet.
+    ticked: bool,
 }
 
 /// Runs `job` in isolated children, calling `progress` after each check.
 /// Returns a result for every index in `job.run`.
 ///
-/// Each check gets its fixed deadline (`QUICK`, `PROPERTY`, `PERF`), or,
-/// once the reference's time for it is known, 2 s plus 20 times that, if
-/// shorter: a lab that hangs costs seconds per check, not minutes. The
-/// reference is timed only for a check still running after 2 s, in a
-/// child of its own, and kept for the rest of this process.
+/// Each check gets its fixed deadline (`QUICK`, `PROPERTY`, `PERF`), and,
+/// once the reference's time for it is known, a shorter one derived from
+/// it: for a check that ticks (a property after each case, a unit check
+/// after each step), 1 s plus 20 times what the reference takes for the
+/// first step, then 1 s plus 20 times its longest stretch between ticks;
+/// for one that does not, 1 s plus 20 times its whole time. A lab that
+/// hangs costs a second or two per check, not minutes, and code that is
+/// slow but keeps moving is judged on its answers. The reference is timed
+/// only for a check still running after 1 s, in a child of its own, and
+/// kept for the rest of this process.
 pub fn run(
     job: &Job<'_>,
     progress: &mut dyn FnMut(&CheckResult),
@@ -203,6 +217,7 @@ pub fn run(
                         soft: None,
                         reference: None,
                         progress: started,
+                        ticked: false,
                     };
                     if let Some(reference) = reference_time(job.lab, i) {
                         running.set_reference(reference, scale);
@@ -231,6 +246,7 @@ pub fn run(
                 Ok(Event::Child(_, Message::Tick(i))) => {
                     if let Some(run) = current.as_mut().filter(|r| r.i == i) {
                         run.progress = Instant::now();
+                        run.ticked = true;
                     }
                 }
                 Ok(Event::Child(_, Message::Also(i, failure))) => {
@@ -298,6 +314,10 @@ pub fn run(
                             let took = run.started.elapsed();
                             let stalled = run.stalled(scale);
                             let reference = match (run.reference, stalled) {
+                                (Some(r), true) if !run.ticked => format!(
+                                    "; it did not finish its first step, which takes the reference {}",
+                                    short(r.first_gap.unwrap_or(r.total))
+                                ),
                                 (Some(r), true) => format!(
                                     "; it made no progress for {}, where the reference never goes {} without",
                                     short(run.progress.elapsed()),
@@ -364,19 +384,31 @@ impl Running {
         }
     }
 
-    /// The deadline once the reference's time is known: 2 s plus 20 times
-    /// it, if that comes before the fixed one.
+    /// The deadline once the reference's time is known: 1 s plus 20 times
+    /// it, if that comes before the fixed one. A check that ticks keeps its
+    /// fixed deadline and is judged on its progress instead: code that is
+    /// slow but keeps going (a regex compiled per call) is not cut for its
+    /// total, only code that stops moving.
     fn set_reference(&mut self, reference: Timed, scale: f64) {
         self.reference = Some(reference);
         self.soft = None;
-        let derived = self.started + (SOFT + reference.total * self.times()).mul_f64(scale);
-        self.deadline = self.deadline.min(derived);
+        if reference.longest_gap.is_none() {
+            let derived = self.started + (SOFT + reference.total * self.times()).mul_f64(scale);
+            self.deadline = self.deadline.min(derived);
+        }
     }
 
-    /// When the check must stop for making no progress: 2 s plus 20 times
-    /// the reference's longest stretch without a tick, after the last one.
+    /// When the check must stop for making no progress: 1 s plus 20 times
+    /// what the reference takes for its first step, until the first tick;
+    /// after that, 1 s plus 20 times its longest stretch without a tick,
+    /// from the last one.
     fn progress_deadline(&self, scale: f64) -> Option<Instant> {
-        let gap = self.reference?.longest_gap?;
+        let reference = self.reference?;
+        let gap = if self.ticked {
+            reference.longest_gap?
+        } else {
+            reference.first_gap?
+        };
         Some(self.progress + (SOFT + gap * self.times()).mul_f64(scale))
     }
 
@@ -423,31 +455,33 @@ fn time_references(job: &Job<'_>, setup: Setup, order: Vec<usize>, events: Sende
                 break;
             };
             // The check running, when it started, its last sign of
-            // progress, its longest gap so far, and whether it ticked.
-            let mut current: Option<(usize, Instant, Instant, Duration, bool)> = None;
+            // progress, its longest gap so far, and its first tick's time
+            // from the start, once it ticked.
+            let mut current: Option<(usize, Instant, Instant, Duration, Option<Duration>)> = None;
             let startup = Instant::now() + STARTUP;
             loop {
                 let end = current.map_or(startup, |(i, s, ..)| s + deadlines[i]);
                 match rx.recv_timeout(end.saturating_duration_since(Instant::now())) {
                     Ok(Event::Child(_, Message::Start(i))) => {
                         let now = Instant::now();
-                        current = Some((i, now, now, Duration::ZERO, false));
+                        current = Some((i, now, now, Duration::ZERO, None));
                     }
                     Ok(Event::Child(_, Message::Tick(i))) => {
-                        if let Some((c, _, last, gap, ticked)) = current.as_mut()
+                        if let Some((c, started, last, gap, first)) = current.as_mut()
                             && *c == i
                         {
                             *gap = (*gap).max(last.elapsed());
                             *last = Instant::now();
-                            *ticked = true;
+                            first.get_or_insert_with(|| started.elapsed());
                         }
                     }
                     Ok(Event::Child(_, Message::Result(i, result))) => {
                         let time = current
                             .filter(|(c, ..)| *c == i && result.status == Status::Passed)
-                            .map(|(_, started, last, gap, ticked)| Timed {
+                            .map(|(_, started, last, gap, first)| Timed {
                                 total: started.elapsed(),
-                                longest_gap: ticked.then(|| gap.max(last.elapsed())),
+                                longest_gap: first.map(|_| gap.max(last.elapsed())),
+                                first_gap: first,
                             });
                         left.retain(|&l| l != i);
                         current = None;
@@ -743,4 +777,94 @@ fn nonce() -> String {
         bytes[8..].copy_from_slice(&b.to_le_bytes());
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use grader_core::check::{PERF, PROPERTY, QUICK};
+
+    const MS: Duration = Duration::from_millis(1);
+
+    fn running(kind: Kind, fixed: Duration) -> Running {
+        let started = Instant::now();
+        Running {
+            i: 0,
+            kind,
+            started,
+            deadline: started + fixed,
+            soft: None,
+            reference: None,
+            progress: started,
+            ticked: false,
+        }
+    }
+
+    #[test]
+    fn a_check_that_does_not_tick_gets_a_multiple_of_the_reference_total() {
+        let reference = Timed {
+            total: 10 * MS,
+            longest_gap: None,
+            first_gap: None,
+        };
+        let mut run = running(Kind::Unit, QUICK);
+        run.set_reference(reference, 1.0);
+        assert_eq!(run.effective_deadline(1.0) - run.started, SOFT + 200 * MS);
+        // Scaled for a slow machine.
+        let mut run = running(Kind::Unit, QUICK);
+        run.set_reference(reference, 3.0);
+        assert_eq!(
+            run.effective_deadline(3.0) - run.started,
+            (SOFT + 200 * MS) * 3
+        );
+    }
+
+    #[test]
+    fn a_ticking_check_is_judged_on_its_first_step_then_on_its_gaps() {
+        let mut run = running(Kind::Property, PROPERTY);
+        run.set_reference(
+            Timed {
+                total: 5_000 * MS,
+                longest_gap: Some(30 * MS),
+                first_gap: Some(2 * MS),
+            },
+            1.0,
+        );
+        // No deadline from the total: slow but moving is allowed.
+        assert_eq!(run.deadline - run.started, PROPERTY);
+        // Before the first tick: the reference's first step.
+        assert_eq!(run.effective_deadline(1.0) - run.started, SOFT + 40 * MS);
+        // After a tick: the longest gap, from that tick.
+        run.ticked = true;
+        run.progress = run.started + 3 * SOFT;
+        assert_eq!(run.effective_deadline(1.0) - run.progress, SOFT + 600 * MS);
+    }
+
+    #[test]
+    fn a_perf_check_gets_five_times_the_reference() {
+        let mut run = running(Kind::Perf, PERF);
+        run.set_reference(
+            Timed {
+                total: 2_000 * MS,
+                longest_gap: Some(1_000 * MS),
+                first_gap: Some(100 * MS),
+            },
+            1.0,
+        );
+        assert_eq!(run.effective_deadline(1.0) - run.started, SOFT + 500 * MS);
+    }
+
+    #[test]
+    fn the_fixed_deadline_caps_the_derived_one() {
+        let mut run = running(Kind::Unit, Duration::from_millis(500));
+        run.set_reference(
+            Timed {
+                total: 10_000 * MS,
+                longest_gap: None,
+                first_gap: None,
+            },
+            1.0,
+        );
+        assert_eq!(run.effective_deadline(1.0) - run.started, 500 * MS);
+    }
 }
