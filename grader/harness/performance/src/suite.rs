@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use proptest::prelude::*;
 use serde_json::Value;
 
+use grader_kit::child::tick;
 use grader_kit::clock::SuiteClock;
 use grader_kit::db;
 use grader_kit::guarded;
@@ -1165,6 +1166,7 @@ fn pool_rows_as_json<S: Api>() -> Outcome {
             let reference = Reference::connect(url, Config::new(2, Duration::from_secs(5)))
                 .map_err(|e| format!("grader bug: {e:?}"))?;
             let got = S::query(&learner, sql);
+            tick();
             let want =
                 Reference::query(&reference, sql).map_err(|e| format!("grader bug: {e:?}"))?;
             check_rule(
@@ -1196,6 +1198,7 @@ fn pool_refuses_writes_in_disguise<S: Api>() -> Outcome {
             Ok(db) => db,
             Err(e) => return Outcome::fail(format!("Database::connect failed: {e:?}")),
         };
+        tick();
         let reference = match Reference::connect(url, Config::new(2, Duration::from_secs(5))) {
             Ok(db) => db,
             Err(e) => return Outcome::fail(format!("grader bug: {e:?}")),
@@ -1238,6 +1241,7 @@ fn pool_cuts_slow_queries<S: Api>() -> Outcome {
             let start = Instant::now();
             let result = S::query(&db, "SELECT pg_sleep(4)");
             let took = start.elapsed();
+            tick();
             let code = result.as_ref().err().map(|f| f.code);
             check_rule("timeout-cuts", code == Some("TIMEOUT"), || {
                 format!(
@@ -1251,6 +1255,7 @@ fn pool_cuts_slow_queries<S: Api>() -> Outcome {
                 let db = S::connect(url, Config::new(1, timeout))
                     .map_err(|e| format!("Database::connect failed: {e:?}"))?;
                 let got = S::query(&db, SHORT_SLEEP);
+                tick();
                 let code = got.as_ref().err().map(|f| f.code);
                 check_rule("timeout-in-ms", code == Some("TIMEOUT"), || {
                     format!(
@@ -1262,6 +1267,7 @@ fn pool_cuts_slow_queries<S: Api>() -> Outcome {
                 let db = S::connect(url, Config::new(1, timeout))
                     .map_err(|e| format!("Database::connect failed: {e:?}"))?;
                 let got = S::query(&db, TIMEOUT_SETTING);
+                tick();
                 let want = setting_of(timeout);
                 check_rule("timeout-in-ms", single(&got) == Some(&want), || {
                     format!(
@@ -1286,10 +1292,16 @@ fn pool_connection_comes_back_clean<S: Api>() -> Outcome {
             let db = S::connect(url, Config::new(1, Duration::from_millis(300)))
                 .map_err(|e| format!("Database::connect failed: {e:?}"))?;
             let fresh = S::settings(&db)?;
-            let _ = S::query(&db, "SELECT 1 AS one");
-            let _ = S::query(&db, "DELETE FROM canary");
-            let _ = S::query(&db, "SELECT pg_sleep(2)");
-            let _ = S::query(&db, "SELECT 1; SELECT 2");
+            tick();
+            for sql in [
+                "SELECT 1 AS one",
+                "DELETE FROM canary",
+                "SELECT pg_sleep(2)",
+                "SELECT 1; SELECT 2",
+            ] {
+                let _ = S::query(&db, sql);
+                tick();
+            }
             let after = S::settings(&db)?;
             check_rule("comes-back-clean", after == fresh, || {
                 format!(
@@ -1318,6 +1330,7 @@ fn pool_follows_its_config<S: Api>() -> Outcome {
                     statement_timeout: Duration::from_secs(5),
                 };
                 let connected = guarded(|| S::connect(url, config));
+                tick();
                 let db = match connected {
                     Ok(Ok(db)) => db,
                     Ok(Err(e)) => {
@@ -1361,6 +1374,7 @@ fn pool_follows_its_config<S: Api>() -> Outcome {
                     },
                 )?;
                 let (took, result) = S::query_when_busy(&db, max.max(1))?;
+                tick();
                 let code = result.as_ref().err().map(|f| f.code);
                 check_rule("busy-pool-unavailable", code == Some("UNAVAILABLE"), || {
                     format!(
@@ -1411,6 +1425,7 @@ fn pool_query_once<S: Api>() -> Outcome {
             let five = Duration::from_secs(5);
             let sql = "SELECT * FROM typed ORDER BY i2 NULLS LAST";
             let got = S::query_once(url, five, sql);
+            tick();
             let reference = Reference::connect(url, Config::new(1, five))
                 .map_err(|e| format!("grader bug: {e:?}"))?;
             let want =
@@ -1424,6 +1439,7 @@ fn pool_query_once<S: Api>() -> Outcome {
                 "SELECT 1; DELETE FROM canary",
             ] {
                 let got = S::query_once(url, five, sql);
+                tick();
                 let canary = Reference::query(&reference, CANARY);
                 check_rule("once-read-only", canary_intact(&canary), || {
                     format!("query_once({sql:?}) changed the canary: it now reads {canary:?}")
@@ -1435,6 +1451,7 @@ fn pool_query_once<S: Api>() -> Outcome {
                 })?;
             }
             let slow = S::query_once(url, Duration::from_millis(300), "SELECT pg_sleep(4)");
+            tick();
             let code = slow.as_ref().err().map(|f| f.code);
             check_rule("once-timeout-in-ms", code == Some("TIMEOUT"), || {
                 format!(
@@ -1443,6 +1460,7 @@ fn pool_query_once<S: Api>() -> Outcome {
             })?;
             for timeout in tiny_timeouts() {
                 let got = S::query_once(url, timeout, SHORT_SLEEP);
+                tick();
                 let code = got.as_ref().err().map(|f| f.code);
                 check_rule("once-timeout-in-ms", code == Some("TIMEOUT"), || {
                     format!(
@@ -1452,6 +1470,7 @@ fn pool_query_once<S: Api>() -> Outcome {
             }
             for timeout in readable_timeouts() {
                 let got = S::query_once(url, timeout, TIMEOUT_SETTING);
+                tick();
                 let want = setting_of(timeout);
                 check_rule("once-timeout-in-ms", single(&got) == Some(&want), || {
                     format!(
