@@ -193,7 +193,9 @@ fn a_hostile_lab_costs_only_the_checks_it_breaks() {
         "        std::hint::black_box(vec![1u8; 1 << 40]);\n        let now = self.clock.now();",
     );
 
-    let report = grade(root, "security", "0.2");
+    // At the usual deadlines: the hang is stopped a second or two after
+    // its first case outlasts the reference's, whatever the machine's load.
+    let report = grade(root, "security", "1");
     assert_eq!(
         status(&report, "security", "sql_accepts_generated_selects"),
         "timeout",
