@@ -207,11 +207,16 @@ fn sync_course(root: &Path, dir: &Path, version: &str) -> Result<(), String> {
         |e: std::io::Error| format!("cannot prepare the scratch copy in {}: {e}", dir.display());
     for item in COURSE_ITEMS {
         let from = root.join(item);
-        let files = if from.is_dir() {
+        let mut files = if from.is_dir() {
             read_tree(&from, &mut Budget::unlimited()).map_err(err)?
         } else {
-            vec![(PathBuf::new(), fs::read(&from).map_err(err)?)]
+            vec![(PathBuf::from(item), fs::read(&from).map_err(err)?)]
         };
+        for (rel, bytes) in &mut files {
+            if rel.file_name().is_some_and(|n| n == "Cargo.toml") {
+                *bytes = slot_manifest(bytes);
+            }
+        }
         if from.is_dir() {
             mirror(&files, &dir.join(item))?;
         } else {
@@ -219,14 +224,8 @@ fn sync_course(root: &Path, dir: &Path, version: &str) -> Result<(), String> {
         }
     }
     let lock = fs::read_to_string(root.join("Cargo.lock")).map_err(err)?;
-    let mut lock = lock;
+    let lock = slot_lock(&lock, version);
     for lab in catalog::LABS {
-        let package = format!("name = \"lab-{}\"\nversion = \"0.1.0\"", lab.name);
-        lock = lock.replacen(
-            &package,
-            &format!("name = \"lab-{}\"\nversion = \"{version}\"", lab.name),
-            1,
-        );
         let lab_dir = root.join("labs").join(lab.name);
         let manifest = fs::read_to_string(lab_dir.join("Cargo.toml")).map_err(err)?;
         let manifest = manifest.replacen(
@@ -244,6 +243,64 @@ fn sync_course(root: &Path, dir: &Path, version: &str) -> Result<(), String> {
         }
     }
     write_if_changed(&dir.join("Cargo.lock"), lock.as_bytes())
+}
+
+/// The version every course package but the labs has in a slot. The
+/// build folder is shared with the checkout's own build, and cargo names
+/// a path package's artifacts after its path inside the workspace, its
+/// name and its version: with the checkout's version, the slot's
+/// `grader-core` and the checkout's would overwrite each other, and each
+/// `cargo run -p grader` after a grading (and each grading after it)
+/// would rebuild both. A version of its own keeps them apart; it still
+/// meets the `0.1` the manifests ask of `course-deps`. Registry
+/// dependencies are the same packages in both builds and are shared.
+const SLOT_PACKAGE_VERSION: &str = "0.1.999";
+
+/// A course manifest as the slot has it: its package's version replaced
+/// by [`SLOT_PACKAGE_VERSION`]; a manifest without a package unchanged.
+fn slot_manifest(bytes: &[u8]) -> Vec<u8> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return bytes.to_vec();
+    };
+    let Some(at) = text.find("[package]") else {
+        return bytes.to_vec();
+    };
+    let (head, package) = text.split_at(at);
+    let package = package.replacen(
+        "\nversion = \"0.1.0\"",
+        &format!("\nversion = \"{SLOT_PACKAGE_VERSION}\""),
+        1,
+    );
+    format!("{head}{package}").into_bytes()
+}
+
+/// The lock file as the slot has it: each course package (one with no
+/// `source`) at the slot's version: `lab_version` for the labs,
+/// [`SLOT_PACKAGE_VERSION`] for the others.
+fn slot_lock(lock: &str, lab_version: &str) -> String {
+    lock.split_inclusive("[[package]]\n")
+        .map(|block| {
+            let name = block
+                .lines()
+                .find_map(|l| l.strip_prefix("name = \""))
+                .and_then(|n| n.strip_suffix('"'));
+            match name {
+                Some(name) if !block.contains("\nsource = ") => {
+                    let version = if name.starts_with("lab-") {
+                        lab_version
+                    } else {
+                        SLOT_PACKAGE_VERSION
+                    };
+                    block.replacen(
+                        "\nversion = \"0.1.0\"\n",
+                        &format!("\nversion = \"{version}\"\n"),
+                        1,
+                    )
+                }
+                _ => block.to_owned(),
+            }
+        })
+        .collect()
 }
 
 /// Every regular file under `dir` (symlinks and `target/` skipped), by
@@ -440,6 +497,12 @@ fn build(
 /// grader` replaces the file it was started from (its path then reads
 /// `... (deleted)`); the copy is made from `/proc/self/exe`, which always
 /// names the running program.
+///
+/// The copy is named after the executable it comes from (its inode, size
+/// and time), so every run of one grader build hands cargo the same
+/// wrapper path: cargo rebuilds whatever was compiled through another
+/// wrapper path, and a per-process name would recompile every lab and
+/// harness on each grading.
 fn wrapper() -> Result<PathBuf, String> {
     static WRAPPER: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
     WRAPPER
@@ -447,29 +510,59 @@ fn wrapper() -> Result<PathBuf, String> {
             let dir = target_dir().join("grader").join("wrapper");
             fs::create_dir_all(&dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-            // What gradings that are over left behind.
+            let meta = fs::metadata("/proc/self/exe")
+                .or_else(|_| std::env::current_exe().and_then(fs::metadata))
+                .map_err(|e| format!("cannot find the grader's own executable: {e}"))?;
+            let name = wrapper_name(&meta);
+            let me = dir.join(&name);
+            // What older grader builds left behind, once nothing can be
+            // using it any more.
             if let Ok(entries) = fs::read_dir(&dir) {
                 for entry in entries.flatten() {
-                    let pid = entry
-                        .file_name()
-                        .to_string_lossy()
-                        .strip_prefix("grader-")
-                        .and_then(|p| p.parse::<u32>().ok());
-                    if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
+                    let stale = entry.file_name() != *name
+                        && entry
+                            .metadata()
+                            .and_then(|m| m.modified())
+                            .ok()
+                            .and_then(|t| t.elapsed().ok())
+                            .is_some_and(|age| age > STALE_WRAPPER);
+                    if stale {
                         let _ = fs::remove_file(entry.path());
                     }
                 }
             }
-            let me = dir.join(format!("grader-{}", std::process::id()));
-            let _ = fs::remove_file(&me);
+            if me.is_file() {
+                return Ok(me);
+            }
+            // Made under a name of this process's, then renamed: another
+            // grader starting at the same time never runs a half copy.
+            let partial = dir.join(format!(".{name}.{}", std::process::id()));
+            let _ = fs::remove_file(&partial);
             let exe = std::env::current_exe()
                 .map_err(|e| format!("cannot find the grader's own executable: {e}"))?;
-            fs::hard_link(&exe, &me)
-                .or_else(|_| fs::copy("/proc/self/exe", &me).map(drop))
+            fs::hard_link(&exe, &partial)
+                .or_else(|_| fs::copy("/proc/self/exe", &partial).map(drop))
+                .and_then(|()| fs::rename(&partial, &me))
                 .map_err(|e| format!("cannot copy the grader to {}: {e}", me.display()))?;
             Ok(me)
         })
         .clone()
+}
+
+/// How long a wrapper of another grader build is kept: a grading started
+/// before a rebuild may still be running it.
+const STALE_WRAPPER: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
+
+/// The wrapper's file name for the executable described by `meta`.
+fn wrapper_name(meta: &fs::Metadata) -> String {
+    use std::os::unix::fs::MetadataExt;
+    format!(
+        "grader-{:x}-{:x}-{:x}.{:x}",
+        meta.ino(),
+        meta.size(),
+        meta.mtime(),
+        meta.mtime_nsec()
+    )
 }
 
 /// `cargo build ARGS...` in the slot (`-p PACKAGE` pairs, `--lib`). The
@@ -543,6 +636,28 @@ mod tests {
         );
         mirror(&files(&[("lib.rs", "a")]), &to).unwrap();
         assert!(!to.join("m").exists());
+    }
+
+    #[test]
+    fn the_slot_gives_course_packages_versions_of_their_own() {
+        let lock = "version = 4\n\n[[package]]\nname = \"grader-core\"\nversion = \"0.1.0\"\ndependencies = [\n \"serde\",\n]\n\n[[package]]\nname = \"lab-errors\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"serde\"\nversion = \"0.1.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
+        let slot = slot_lock(lock, "0.1.0-grading.own");
+        assert_eq!(
+            slot,
+            lock.replacen("0.1.0", "0.1.999", 1).replacen(
+                "lab-errors\"\nversion = \"0.1.0",
+                "lab-errors\"\nversion = \"0.1.0-grading.own",
+                1
+            ),
+            "a registry package keeps its version"
+        );
+        let manifest = "[workspace]\nmembers = []\n\n[package]\nname = \"x\"\nversion = \"0.1.0\"\n\n[dependencies]\ny = { version = \"0.1.0\" }\n";
+        assert_eq!(
+            String::from_utf8(slot_manifest(manifest.as_bytes())).unwrap(),
+            manifest.replacen("version = \"0.1.0\"\n", "version = \"0.1.999\"\n", 1)
+        );
+        let workspace_only = b"[workspace]\nversion = \"0.1.0\"\n";
+        assert_eq!(slot_manifest(workspace_only), workspace_only);
     }
 
     #[test]
