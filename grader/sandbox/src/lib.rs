@@ -66,6 +66,7 @@ mod report;
 mod sys;
 
 pub use pg_gate::{MAX_CONNECTIONS, PgGate, SOCKET_NAME, Upstream};
+pub use pg_protocol::startup_message;
 pub use policy::{Network, Policy};
 pub use prepared::{Prepared, restrict_self};
 pub use probe::{Availability, Capabilities, Reason, probe};

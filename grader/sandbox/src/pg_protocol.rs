@@ -247,9 +247,9 @@ pub(crate) fn error_response(refusal: &Refusal) -> Vec<u8> {
     message
 }
 
-/// Encodes a startup message for protocol 3.0 (used by the tests).
-#[cfg(test)]
-pub(crate) fn startup_message(params: &[(&str, &str)]) -> Vec<u8> {
+/// Encodes a startup message for protocol 3.0: what a client sends
+/// first. The gate's own tests and its integration tests speak it.
+pub fn startup_message(params: &[(&str, &str)]) -> Vec<u8> {
     let mut body = PROTOCOL_3_0.to_be_bytes().to_vec();
     for (key, value) in params {
         body.extend_from_slice(key.as_bytes());

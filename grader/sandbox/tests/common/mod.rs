@@ -162,20 +162,6 @@ pub enum PgReply {
     Error { code: String, message: String },
 }
 
-fn startup(params: &[(&str, &str)]) -> Vec<u8> {
-    let mut body = 196_608u32.to_be_bytes().to_vec();
-    for (key, value) in params {
-        body.extend_from_slice(key.as_bytes());
-        body.push(0);
-        body.extend_from_slice(value.as_bytes());
-        body.push(0);
-    }
-    body.push(0);
-    let mut message = ((body.len() + 4) as u32).to_be_bytes().to_vec();
-    message.extend(body);
-    message
-}
-
 fn read_message(stream: &mut impl Read) -> io::Result<(u8, Vec<u8>)> {
     let mut header = [0u8; 5];
     stream.read_exact(&mut header)?;
@@ -223,7 +209,7 @@ pub fn pg_session(
             )));
         }
     }
-    stream.write_all(&startup(params))?;
+    stream.write_all(&grader_sandbox::startup_message(params))?;
     loop {
         let (kind, body) = read_message(stream)?;
         match kind {
