@@ -214,7 +214,7 @@ fn sync_course(root: &Path, dir: &Path, version: &str) -> Result<(), String> {
         };
         for (rel, bytes) in &mut files {
             if rel.file_name().is_some_and(|n| n == "Cargo.toml") {
-                *bytes = slot_manifest(bytes);
+                *bytes = slot_manifest(bytes, SLOT_PACKAGE_VERSION);
             }
         }
         if from.is_dir() {
@@ -227,14 +227,12 @@ fn sync_course(root: &Path, dir: &Path, version: &str) -> Result<(), String> {
     let lock = slot_lock(&lock, version);
     for lab in catalog::LABS {
         let lab_dir = root.join("labs").join(lab.name);
-        let manifest = fs::read_to_string(lab_dir.join("Cargo.toml")).map_err(err)?;
-        let manifest = manifest.replacen(
-            "version = \"0.1.0\"",
-            &format!("version = \"{version}\""),
-            1,
-        );
+        let manifest = fs::read(lab_dir.join("Cargo.toml")).map_err(err)?;
         let slot_lab = dir.join("labs").join(lab.name);
-        write_if_changed(&slot_lab.join("Cargo.toml"), manifest.as_bytes())?;
+        write_if_changed(
+            &slot_lab.join("Cargo.toml"),
+            &slot_manifest(&manifest, version),
+        )?;
         // The visible tests' shared helpers: some suites use them.
         let tests = lab_dir.join("tests");
         if tests.is_dir() {
@@ -257,8 +255,10 @@ fn sync_course(root: &Path, dir: &Path, version: &str) -> Result<(), String> {
 const SLOT_PACKAGE_VERSION: &str = "0.1.999";
 
 /// A course manifest as the slot has it: its package's version replaced
-/// by [`SLOT_PACKAGE_VERSION`]; a manifest without a package unchanged.
-fn slot_manifest(bytes: &[u8]) -> Vec<u8> {
+/// by `version` (the slot's lab version for a lab,
+/// [`SLOT_PACKAGE_VERSION`] for the rest); a manifest without a package
+/// unchanged.
+fn slot_manifest(bytes: &[u8], version: &str) -> Vec<u8> {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return bytes.to_vec();
     };
@@ -268,7 +268,7 @@ fn slot_manifest(bytes: &[u8]) -> Vec<u8> {
     let (head, package) = text.split_at(at);
     let package = package.replacen(
         "\nversion = \"0.1.0\"",
-        &format!("\nversion = \"{SLOT_PACKAGE_VERSION}\""),
+        &format!("\nversion = \"{version}\""),
         1,
     );
     format!("{head}{package}").into_bytes()
@@ -653,11 +653,14 @@ mod tests {
         );
         let manifest = "[workspace]\nmembers = []\n\n[package]\nname = \"x\"\nversion = \"0.1.0\"\n\n[dependencies]\ny = { version = \"0.1.0\" }\n";
         assert_eq!(
-            String::from_utf8(slot_manifest(manifest.as_bytes())).unwrap(),
+            String::from_utf8(slot_manifest(manifest.as_bytes(), SLOT_PACKAGE_VERSION)).unwrap(),
             manifest.replacen("version = \"0.1.0\"\n", "version = \"0.1.999\"\n", 1)
         );
         let workspace_only = b"[workspace]\nversion = \"0.1.0\"\n";
-        assert_eq!(slot_manifest(workspace_only), workspace_only);
+        assert_eq!(
+            slot_manifest(workspace_only, SLOT_PACKAGE_VERSION),
+            workspace_only
+        );
     }
 
     #[test]
