@@ -272,13 +272,21 @@ impl Report {
             .collect();
         if !unfinished.is_empty() {
             let _ = writeln!(out, "\n{}", paint("1", "What to look at"));
-            for (lab, c) in unfinished {
-                let _ = writeln!(
-                    out,
-                    "\n  {} [{}]",
-                    paint("1", &format!("{lab}/{}", c.name)),
-                    c.status.as_str()
-                );
+            for group in same_reason(&unfinished) {
+                let (lab, c) = group[0];
+                let title = if let [_] = group {
+                    format!("{lab}/{}", c.name)
+                } else if self
+                    .labs
+                    .iter()
+                    .any(|l| l.name == lab && l.checks.len() == group.len())
+                {
+                    format!("{lab}: all {} checks", group.len())
+                } else {
+                    let names: Vec<&str> = group.iter().map(|(_, c)| c.name.as_str()).collect();
+                    format!("{lab}: {} checks ({})", group.len(), names.join(", "))
+                };
+                let _ = writeln!(out, "\n  {} [{}]", paint("1", &title), c.status.as_str());
                 for line in c.message.lines() {
                     let _ = writeln!(out, "    {line}");
                 }
@@ -362,6 +370,25 @@ fn details(c: &CheckResult) -> String {
 }
 
 /// A counterexample says nothing when the function is still a stub.
+/// `unfinished` cut into runs of one lab's checks that ended the same way
+/// for the same reason (a lab that does not compile, or is missing, fails
+/// every check with one message): each run is shown once, not once per
+/// check.
+fn same_reason<'a, 'r>(
+    unfinished: &'r [(&'a str, &'a CheckResult)],
+) -> Vec<&'r [(&'a str, &'a CheckResult)]> {
+    let alike = |(lab_a, a): &(&str, &CheckResult), (lab_b, b): &(&str, &CheckResult)| {
+        lab_a == lab_b
+            && a.status == b.status
+            && a.message == b.message
+            && a.hint == b.hint
+            && a.counterexample == b.counterexample
+            && a.also.is_empty()
+            && b.also.is_empty()
+    };
+    unfinished.chunk_by(|a, b| alike(a, b)).collect()
+}
+
 fn not_implemented(c: &CheckResult) -> bool {
     c.message.starts_with("not implemented")
 }
@@ -489,6 +516,44 @@ mod tests {
         assert!(xml.contains("skipped=\"1\""));
         assert!(xml.contains("&lt;on&gt; &quot;all&quot; &amp; more"));
         assert!(!xml.contains('\u{1}'));
+    }
+
+    #[test]
+    fn checks_failed_for_one_reason_are_shown_once() {
+        let broken = |name: &str| CheckResult {
+            name: name.to_owned(),
+            kind: Kind::Unit,
+            status: Status::Failed,
+            score: 0,
+            max_score: 4,
+            message: "labs/errors does not compile\nretry.rs:1:1: error".to_owned(),
+            counterexample: None,
+            hint: Some("build it".to_owned()),
+            rule: None,
+            also: Vec::new(),
+        };
+        let mut other = broken("c");
+        other.message = "not implemented: f".to_owned();
+        let report = Report::new(
+            "labs".into(),
+            vec![LabReport::new(
+                "errors",
+                vec![broken("a"), broken("b"), other],
+            )],
+        );
+        let text = report.to_terminal(false);
+        assert_eq!(text.matches("retry.rs:1:1").count(), 1, "{text}");
+        let whole = Report::new(
+            "labs".into(),
+            vec![LabReport::new("errors", vec![broken("a"), broken("b")])],
+        );
+        assert!(
+            whole
+                .to_terminal(false)
+                .contains("errors: all 2 checks [failed]")
+        );
+        assert!(text.contains("errors: 2 checks (a, b) [failed]"), "{text}");
+        assert!(text.contains("errors/c [failed]"), "{text}");
     }
 
     #[test]
