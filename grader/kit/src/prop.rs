@@ -46,6 +46,29 @@ where
     }
 }
 
+/// Runs `test` on each of the `named` inputs first, then as a property on
+/// `cases` inputs drawn from `strategy`; the first failure is reported
+/// with its input.
+pub fn with_named_cases<St>(
+    named: Vec<St::Value>,
+    cases: u32,
+    strategy: St,
+    test: impl Fn(St::Value) -> Result<(), TestCaseError>,
+) -> Outcome
+where
+    St: Strategy,
+    St::Value: Clone + std::fmt::Debug,
+{
+    for input in named {
+        if let Err(TestCaseError::Fail(reason)) = test(input.clone()) {
+            return Outcome::fail(describe_reason(reason.message()))
+                .with_counterexample(format!("{input:#?}"));
+        }
+        crate::child::tick();
+    }
+    property(cases, strategy, test)
+}
+
 /// A panic caught by proptest arrives as text; make `todo!()` readable.
 fn describe_reason(message: &str) -> String {
     if message.contains("not yet implemented") {

@@ -470,15 +470,17 @@ pub fn forbidden_call() -> impl Strategy<Value = Vec<Tok>> {
             "nextval('canary_id_seq')",
             "pg_advisory_lock(1)",
         ]),
-        select(vec!["", "pg_catalog.", "PG_CATALOG."]),
+        select(vec!["", "pg_catalog.", "PG_CATALOG.", "\"pg_catalog\"."]),
         any::<u8>(),
     )
-        .prop_map(|(call, schema, case)| {
+        .prop_map(|(call, schema, style)| {
             let (name, args) = call.split_once('(').expect("a call");
-            let name = if case % 3 == 0 {
-                name.to_ascii_uppercase()
-            } else {
-                name.to_owned()
+            // Upper case, or a quoted identifier (the same function to
+            // PostgreSQL, whose quotes a check on the rendered text keeps).
+            let name = match style % 4 {
+                0 => name.to_ascii_uppercase(),
+                1 => format!("\"{name}\""),
+                _ => name.to_owned(),
             };
             format!("{schema}{name}({args}")
         });

@@ -27,7 +27,7 @@ pub const CHECKS: &[CheckInfo] = &[
             Rule {
                 id: "name-first-bad-char",
                 text: "a character that is not an ASCII letter, an ASCII digit, `_`, `-` or `.` gives `InvalidChar(c)`, `c` the first such character from the start (check_tool_name, rule 2: \"read log\" gives InvalidChar(' '), \"café\" gives InvalidChar('é'))",
-                hint: "Scan from the start and stop at the first character outside the allowed set; a letter outside ASCII is outside it.",
+                hint: "Scan from the start and stop at the first character outside the allowed set; a letter or digit outside ASCII is outside it.",
             },
             Rule {
                 id: "name-allowed-chars",

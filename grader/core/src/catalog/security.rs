@@ -71,7 +71,7 @@ pub const CHECKS: &[CheckInfo] = &[
             Rule {
                 id: "forbidden-anywhere",
                 text: "a call to a function matched by forbidden_function, in an expression or as a table function in FROM, is ForbiddenFunction; forbidden_function gets the last part of the name (check_query, the walk)",
-                hint: "Visit every expression and every FROM item, and look the function up by the last part of its name.",
+                hint: "Visit every expression and every FROM item, and look the function up by the last part of its name: the identifier's value, without the quotes a quoted name is written with.",
             },
             Rule {
                 id: "forbidden-name-and-why",
@@ -256,7 +256,7 @@ pub const CHECKS: &[CheckInfo] = &[
             Rule {
                 id: "unknown-tool-denied",
                 text: "a tool not in the table is UnknownTool(tool), whatever was granted, even every permission (authorize)",
-                hint: "Look the tool up before looking at what was granted.",
+                hint: "Look the tool up by its exact name (another case is another tool) before looking at what was granted.",
             },
             Rule {
                 id: "missing-in-table-order",

@@ -20,7 +20,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use grader_kit::prop::property;
+use grader_kit::prop::{property, with_named_cases};
 use grader_kit::rules::{check_rule, ensure_rule};
 use grader_kit::{Check, Outcome, unit};
 use grader_kit::{paused_runtime, runtime};
@@ -650,28 +650,6 @@ fn suite<S: Api>() -> Vec<Check> {
     )
 }
 
-/// Runs `test` on each of the `named` inputs first, then as a property on
-/// `cases` inputs drawn from `strategy`; the first failure is reported
-/// with its input.
-fn with_named_cases<St>(
-    named: Vec<St::Value>,
-    cases: u32,
-    strategy: St,
-    test: impl Fn(St::Value) -> Result<(), TestCaseError>,
-) -> Outcome
-where
-    St: Strategy,
-    St::Value: Clone + fmt::Debug,
-{
-    for input in named {
-        if let Err(TestCaseError::Fail(reason)) = test(input.clone()) {
-            return Outcome::fail(reason.message().to_owned())
-                .with_counterexample(format!("{input:#?}"));
-        }
-    }
-    property(cases, strategy, test)
-}
-
 /// A tool name to check.
 #[derive(Clone, PartialEq, Eq)]
 pub struct NameCase {
@@ -692,10 +670,14 @@ fn name_case(name: impl Into<String>) -> NameCase {
     NameCase { name: name.into() }
 }
 
-/// Characters a tool name may not hold.
+/// Characters a tool name may not hold: punctuation, whitespace, and
+/// letters and digits outside ASCII, which `char::is_alphanumeric` and
+/// `char::is_numeric` accept (an Arabic-Indic three, a superscript two, a
+/// fullwidth seven, a Roman numeral twelve, a Cyrillic letter).
 fn bad_char() -> impl Strategy<Value = char> + Clone {
     select(vec![
         ' ', '\t', '\n', '/', '@', ':', '!', '+', ',', '*', 'é', '日', '🙂', '\u{0}', '\u{a0}',
+        '٣', '²', '½', '７', 'Ⅻ', 'К',
     ])
 }
 
@@ -728,6 +710,8 @@ fn names_follow_the_rules<S: Api>() -> Outcome {
         name_case(" "),
         name_case("read log"),
         name_case("café"),
+        name_case("tool_v٣"),
+        name_case("x²"),
         name_case("db.query-v2_final"),
         name_case("a".repeat(128)),
         name_case("a".repeat(129)),

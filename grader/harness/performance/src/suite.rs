@@ -23,7 +23,7 @@ use grader_kit::clock::SuiteClock;
 use grader_kit::db;
 use grader_kit::guarded;
 use grader_kit::perf::ratio_at_most;
-use grader_kit::prop::property;
+use grader_kit::prop::{property, with_named_cases};
 use grader_kit::rules::{check_rule, ensure_rule};
 use grader_kit::security_gen as generate;
 use grader_kit::{Check, Outcome, unit};
@@ -613,153 +613,177 @@ macro_rules! diverge {
 /// must equal the model's count after every step. Capacities 0 and 1 are
 /// generated often.
 fn cache_agrees_with_a_model<S: Api>() -> Outcome {
-    property(256, cache_case(), |case| {
-        let CacheCase {
-            capacity,
-            ttl_ms,
-            ref ops,
-        } = case;
-        let ttl = Duration::from_millis(ttl_ms);
-        let clock = Arc::new(SuiteClock::default());
-        let cache = S::cache(capacity, ttl, clock.clone());
-        let mut model: BTreeMap<u8, Entry> = BTreeMap::new();
-        for (step, op) in ops.iter().enumerate() {
-            let now = clock.now();
-            let before = model.len();
-            let mut expired_removed = false;
-            let mut updated = false;
-            match *op {
-                Op::Advance { ms } => clock.advance(Duration::from_millis(ms)),
-                Op::Insert { key, value } => {
-                    let done = if capacity == 0 {
-                        guarded(|| S::insert(&cache, key, value))
-                    } else {
-                        S::insert(&cache, key, value);
-                        Ok(())
-                    };
-                    diverge!("capacity-zero-stores-nothing", done.is_ok(), || format!(
-                        "step {step}: insert({key}, {value}) in a cache of capacity 0 {}",
-                        done.clone().err().unwrap_or_default()
-                    ));
-                    if capacity == 0 {
-                        // Stores nothing.
-                    } else if let Some(e) = model.get_mut(&key) {
-                        updated = true;
-                        *e = Entry {
-                            value,
-                            inserted: now,
-                            used: step,
-                            read: false,
-                            ..*e
+    // Capacity 2, TTL 10 ms: `a` (0) at 0 ms, `b` (1) at 5 ms, `a` read at
+    // 6 ms, `c` (2) at 10 ms, when `a` has just expired and `b` is the
+    // least recently used: `b` is evicted, not the expired `a`.
+    let expired_is_not_evicted_first = CacheCase {
+        capacity: 2,
+        ttl_ms: 10,
+        ops: vec![
+            Op::Insert { key: 0, value: 1 },
+            Op::Advance { ms: 5 },
+            Op::Insert { key: 1, value: 2 },
+            Op::Advance { ms: 1 },
+            Op::Get { key: 0 },
+            Op::Advance { ms: 4 },
+            Op::Insert { key: 2, value: 3 },
+            Op::Get { key: 1 },
+            Op::Get { key: 2 },
+        ],
+    };
+    with_named_cases(
+        vec![expired_is_not_evicted_first],
+        256,
+        cache_case(),
+        |case| {
+            let CacheCase {
+                capacity,
+                ttl_ms,
+                ref ops,
+            } = case;
+            let ttl = Duration::from_millis(ttl_ms);
+            let clock = Arc::new(SuiteClock::default());
+            let cache = S::cache(capacity, ttl, clock.clone());
+            let mut model: BTreeMap<u8, Entry> = BTreeMap::new();
+            for (step, op) in ops.iter().enumerate() {
+                let now = clock.now();
+                let before = model.len();
+                let mut expired_removed = false;
+                let mut updated = false;
+                match *op {
+                    Op::Advance { ms } => clock.advance(Duration::from_millis(ms)),
+                    Op::Insert { key, value } => {
+                        let done = if capacity == 0 {
+                            guarded(|| S::insert(&cache, key, value))
+                        } else {
+                            S::insert(&cache, key, value);
+                            Ok(())
                         };
-                    } else {
-                        if model.len() >= capacity {
-                            let oldest = model.iter().min_by_key(|(_, e)| e.used).map(|(k, _)| *k);
-                            if let Some(oldest) = oldest {
-                                model.remove(&oldest);
-                            }
-                        }
-                        model.insert(
-                            key,
-                            Entry {
+                        diverge!("capacity-zero-stores-nothing", done.is_ok(), || format!(
+                            "step {step}: insert({key}, {value}) in a cache of capacity 0 {}",
+                            done.clone().err().unwrap_or_default()
+                        ));
+                        if capacity == 0 {
+                            // Stores nothing.
+                        } else if let Some(e) = model.get_mut(&key) {
+                            updated = true;
+                            *e = Entry {
                                 value,
                                 inserted: now,
-                                first_inserted: now,
                                 used: step,
                                 read: false,
-                            },
-                        );
-                    }
-                }
-                Op::Get { key } => {
-                    let got = if capacity == 0 {
-                        guarded(|| S::get(&cache, key)).unwrap_or(None)
-                    } else {
-                        S::get(&cache, key)
-                    };
-                    let at = format!("step {step}: get({key}) at {}", ms(now));
-                    match model.get(&key).copied() {
-                        Some(e) if now - e.inserted >= ttl => {
-                            expired_removed = true;
-                            model.remove(&key);
-                            let why = format!(
-                                "it was inserted at {} with a TTL of {}, so it expired at {}",
-                                ms(e.inserted),
-                                ms(ttl),
-                                ms(e.inserted + ttl)
-                            );
-                            let message = || format!("{at} gave {got:?}, expected None: {why}");
-                            if now - e.inserted == ttl || !e.read {
-                                diverge!("expired-at-ttl", got.is_none(), message);
-                            } else {
-                                diverge!("hit-keeps-ttl", got.is_none(), || format!(
-                                    "{at} gave {got:?}, expected None: {why}; reading it since does not extend its life"
-                                ));
-                            }
-                        }
-                        Some(e) => {
-                            let want = Some(e.value);
-                            let message = || {
-                                format!(
-                                    "{at} gave {got:?}, expected {want:?}: it was inserted at {} (first at {}) and not evicted",
-                                    ms(e.inserted),
-                                    ms(e.first_inserted)
-                                )
+                                ..*e
                             };
-                            let stale_stamp =
-                                e.first_inserted != e.inserted && now - e.first_inserted >= ttl;
-                            if got.is_some() || stale_stamp {
-                                diverge!("update-in-place", got == want, message);
-                            } else {
-                                diverge!("evict-least-recent", got == want, message);
+                        } else {
+                            if model.len() >= capacity {
+                                let oldest =
+                                    model.iter().min_by_key(|(_, e)| e.used).map(|(k, _)| *k);
+                                if let Some(oldest) = oldest {
+                                    model.remove(&oldest);
+                                }
                             }
                             model.insert(
                                 key,
                                 Entry {
+                                    value,
+                                    inserted: now,
+                                    first_inserted: now,
                                     used: step,
-                                    read: true,
-                                    ..e
+                                    read: false,
                                 },
                             );
                         }
-                        None if capacity == 0 => {
-                            diverge!("capacity-zero-stores-nothing", got.is_none(), || {
-                                format!("{at} gave {got:?} in a cache of capacity 0")
-                            });
-                        }
-                        None => {
-                            diverge!("evict-least-recent", got.is_none(), || {
-                                format!(
-                                    "{at} gave {got:?}, expected None: the key was evicted or never inserted"
-                                )
-                            });
+                    }
+                    Op::Get { key } => {
+                        let got = if capacity == 0 {
+                            guarded(|| S::get(&cache, key)).unwrap_or(None)
+                        } else {
+                            S::get(&cache, key)
+                        };
+                        let at = format!("step {step}: get({key}) at {}", ms(now));
+                        match model.get(&key).copied() {
+                            Some(e) if now - e.inserted >= ttl => {
+                                expired_removed = true;
+                                model.remove(&key);
+                                let why = format!(
+                                    "it was inserted at {} with a TTL of {}, so it expired at {}",
+                                    ms(e.inserted),
+                                    ms(ttl),
+                                    ms(e.inserted + ttl)
+                                );
+                                let message = || format!("{at} gave {got:?}, expected None: {why}");
+                                if now - e.inserted == ttl || !e.read {
+                                    diverge!("expired-at-ttl", got.is_none(), message);
+                                } else {
+                                    diverge!("hit-keeps-ttl", got.is_none(), || format!(
+                                        "{at} gave {got:?}, expected None: {why}; reading it since does not extend its life"
+                                    ));
+                                }
+                            }
+                            Some(e) => {
+                                let want = Some(e.value);
+                                let message = || {
+                                    format!(
+                                        "{at} gave {got:?}, expected {want:?}: it was inserted at {} (first at {}) and not evicted",
+                                        ms(e.inserted),
+                                        ms(e.first_inserted)
+                                    )
+                                };
+                                let stale_stamp =
+                                    e.first_inserted != e.inserted && now - e.first_inserted >= ttl;
+                                if got.is_some() || stale_stamp {
+                                    diverge!("update-in-place", got == want, message);
+                                } else {
+                                    diverge!("evict-least-recent", got == want, message);
+                                }
+                                model.insert(
+                                    key,
+                                    Entry {
+                                        used: step,
+                                        read: true,
+                                        ..e
+                                    },
+                                );
+                            }
+                            None if capacity == 0 => {
+                                diverge!("capacity-zero-stores-nothing", got.is_none(), || {
+                                    format!("{at} gave {got:?} in a cache of capacity 0")
+                                });
+                            }
+                            None => {
+                                diverge!("evict-least-recent", got.is_none(), || {
+                                    format!(
+                                        "{at} gave {got:?}, expected None: the key was evicted or never inserted"
+                                    )
+                                });
+                            }
                         }
                     }
                 }
-            }
-            let len = S::len(&cache);
-            let want = model.len();
-            let message = || {
-                format!(
-                    "after step {step} ({op:?}) len() is {len}, expected {want} (capacity {capacity}, {before} before the step)"
-                )
-            };
-            if len == want {
-                continue;
-            }
-            match *op {
-                _ if capacity == 0 => diverge!("capacity-zero-stores-nothing", false, message),
-                _ if len > capacity => diverge!("evict-least-recent", false, message),
-                Op::Get { .. } if expired_removed && len > want => {
-                    diverge!("expired-get-removes", false, message)
+                let len = S::len(&cache);
+                let want = model.len();
+                let message = || {
+                    format!(
+                        "after step {step} ({op:?}) len() is {len}, expected {want} (capacity {capacity}, {before} before the step)"
+                    )
+                };
+                if len == want {
+                    continue;
                 }
-                Op::Insert { .. } if updated => diverge!("update-in-place", false, message),
-                Op::Insert { .. } => diverge!("evict-least-recent", false, message),
-                _ => diverge!("len-counts-stored", false, message),
+                match *op {
+                    _ if capacity == 0 => diverge!("capacity-zero-stores-nothing", false, message),
+                    _ if len > capacity => diverge!("evict-least-recent", false, message),
+                    Op::Get { .. } if expired_removed && len > want => {
+                        diverge!("expired-get-removes", false, message)
+                    }
+                    Op::Insert { .. } if updated => diverge!("update-in-place", false, message),
+                    Op::Insert { .. } => diverge!("evict-least-recent", false, message),
+                    _ => diverge!("len-counts-stored", false, message),
+                }
             }
-        }
-        Ok(())
-    })
+            Ok(())
+        },
+    )
 }
 
 /// Loader calls counted, with the most that ran at once.
@@ -1056,11 +1080,34 @@ fn cache_loader_gates<S: Api>() -> Outcome {
             },
         )?;
 
+        // Key 9: one caller, whose load fails with nobody waiting; key 4:
+        // two callers, both loads failing. The failures leave no gate.
+        let loads = Arc::new(Loads::default());
+        let results = run_steps::<S>(
+            &cache,
+            &live,
+            vec![
+                load_at(0, 9, loader(&loads, 30, |_| Err("down".into()))),
+                load_at(0, 4, loader(&loads, 30, |_| Err("down".into()))),
+                load_at(10, 4, loader(&loads, 30, |_| Err("down".into()))),
+            ],
+        );
+        let got: Vec<_> = results.iter().map(|r| r.0.clone()).collect();
+        check_rule(
+            "waiters-load-one-at-a-time",
+            got.iter().all(|r| *r == Err("down".into())),
+            || {
+                format!(
+                    "three loads that all fail gave {got:?}; each caller gets its own load's error"
+                )
+            },
+        )?;
+
         let stored = S::loading_len(&cache);
         let extra = live.load(Ordering::SeqCst).saturating_sub(2 * stored);
         check_rule("gate-removed-when-idle", extra == 0, || {
             format!(
-                "after every call returned, the cache still holds {extra} copies of keys beyond its {stored} entries: `loading` keeps gates for keys nobody is loading"
+                "after every call returned, some of them after a failed load, the cache still holds {extra} copies of keys beyond its {stored} entries: `loading` keeps gates for keys nobody is loading"
             )
         })?;
         Ok("hits do not wait, keys do not wait for each other, one load at a time per key, no gate left".into())

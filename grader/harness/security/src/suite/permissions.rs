@@ -20,6 +20,19 @@ const TOOLS: &[&str] = &[
     "drop_all",
 ];
 
+/// Names a caller may ask for that are not in any table, though they look
+/// like a tool that is: another case, a separator swapped, a space added.
+/// Each is a different tool, so unknown.
+const LOOK_ALIKES: &[&str] = &[
+    "Read_Log",
+    "READ_LOG",
+    "read-log",
+    "read_log ",
+    "Update_Config",
+    "QUERY_DATABASE",
+    "Ping",
+];
+
 const ALL: [Perm; 4] = [
     Perm::ReadLogs,
     Perm::ReadMetrics,
@@ -52,7 +65,7 @@ fn permission_case() -> impl Strategy<Value = PermissionCase> {
     (
         prop::collection::vec(entry, 0..8),
         granted,
-        select(TOOLS.to_vec()),
+        prop_oneof![4 => select(TOOLS.to_vec()), 1 => select(LOOK_ALIKES.to_vec())],
     )
         .prop_map(|(table, granted, tool)| PermissionCase {
             table,
@@ -63,7 +76,8 @@ fn permission_case() -> impl Strategy<Value = PermissionCase> {
 
 /// `authorize` and `requires_approval`: on generated tables (permissions
 /// listed in any order, later entries replacing earlier ones) and grants
-/// (none, some, all), an unknown tool is `UnknownTool(tool)` whatever was
+/// (none, some, all), an unknown tool (also one that differs from a known
+/// one only in case or a separator) is `UnknownTool(tool)` whatever was
 /// granted and needs approval; a known one is `Ok` or
 /// `MissingPermissions { tool, missing }` with the missing permissions in
 /// the table's order, and needs approval only for a high-privilege
