@@ -233,3 +233,69 @@ fn every_rule_a_check_names_is_in_the_catalogue_and_every_catalogued_rule_is_tes
         }
     }
 }
+
+/// Labs whose page describes the hidden checks by area rather than one
+/// row per check.
+const PAGES_BY_AREA: &[&str] = &["server"];
+
+/// The grader's own list of a lab's checks (`grader hint LAB`): the total
+/// line, then `(name, kind, points)` per check.
+fn catalogued_checks(lab: &str) -> (String, Vec<(String, String, String)>) {
+    let grader = grader_binary().unwrap_or_else(|e| panic!("{e}"));
+    let out = Command::new(grader).args(["hint", lab]).output().unwrap();
+    assert!(out.status.success(), "grader hint {lab} failed");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let total = text.lines().next().unwrap_or_default().to_owned();
+    let checks = text
+        .lines()
+        .filter_map(|line| {
+            let (name, rest) = line.split_once(" (")?;
+            let (kind, rest) = rest.split_once(", ")?;
+            let points = rest.strip_suffix(" points)")?;
+            Some((name.to_owned(), kind.to_owned(), points.to_owned()))
+        })
+        .collect();
+    (total, checks)
+}
+
+/// The rows of a lab page's check table: `` | `name` | kind | points | ``.
+fn page_checks(page: &str) -> Vec<(String, String, String)> {
+    page.lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let name = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            Some((
+                name.to_owned(),
+                cells.get(2)?.to_string(),
+                cells.get(3)?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn every_lab_page_lists_the_checks_the_grader_runs() {
+    for lab in labs() {
+        if PAGES_BY_AREA.contains(&lab.as_str()) {
+            continue;
+        }
+        let path = format!("book/src/labs/{lab}.md");
+        let page = std::fs::read_to_string(root().join(&path)).unwrap();
+        let (total, checks) = catalogued_checks(&lab);
+        assert!(!checks.is_empty(), "grader hint {lab} listed no checks");
+        assert_eq!(
+            page_checks(&page),
+            checks,
+            "{path}: its table of checks (name, kind, points, in order) is not what `cargo run -p grader -- hint {lab}` lists; update the table"
+        );
+        let points: u32 = checks
+            .iter()
+            .map(|(_, _, p)| p.parse::<u32>().unwrap())
+            .sum();
+        let sentence = format!("{} checks worth {points} points", checks.len());
+        assert!(
+            page.contains(&sentence),
+            "{path} should say the suite has {sentence} (`grader hint {lab}`: {total})"
+        );
+    }
+}
