@@ -10,6 +10,22 @@ const UNKNOWN_FIELD_TEXT: Rule = Rule {
     hint: "This one problem has fixed wording in the brief; the others are yours.",
 };
 
+/// How a field is named, at any depth; any check that compares the field
+/// a refusal names can see it broken.
+const FIELD_PATHS: Rule = Rule {
+    id: "field-paths",
+    text: "the root is the field \"\", a property `b` of the object at field `a` is `a.b` (of the root: `b`), item `i` of the array at field `a` is `a[i]` (of the root: `[i]`) (schema::validate, Field paths)",
+    hint: "Build each child's path from its parent's, at every level.",
+};
+
+/// When an unknown field is refused; any check whose schemas hold
+/// objects can see it broken.
+const UNKNOWN_ONLY_IF_CLOSED: Rule = Rule {
+    id: "unknown-only-if-closed",
+    text: "unknown fields are refused only if `additionalProperties` is exactly `false`; a key with no schema is otherwise not checked (schema::validate, Objects, steps 1 and 3)",
+    hint: "Absent, `true` or a schema: none of them is `false`.",
+};
+
 /// Every check of the design lab.
 pub const CHECKS: &[CheckInfo] = &[
     CheckInfo {
@@ -107,6 +123,8 @@ pub const CHECKS: &[CheckInfo] = &[
         deadline: PROPERTY,
         hint: "type, then enum, then the keywords of the value's own kind; limits are inclusive, lengths count characters.",
         rules: &[
+            FIELD_PATHS,
+            UNKNOWN_ONLY_IF_CLOSED,
             Rule {
                 id: "type-named",
                 text: "`type` as one string: the value fits only if `json_type` gives that type (schema::validate, check 2)",
@@ -196,6 +214,8 @@ pub const CHECKS: &[CheckInfo] = &[
         deadline: PROPERTY,
         hint: "A $ref replaces the schema it sits in, and always points into the root document's $defs.",
         rules: &[
+            FIELD_PATHS,
+            UNKNOWN_ONLY_IF_CLOSED,
             Rule {
                 id: "ref-followed",
                 text: "a `$ref` `#/$defs/NAME`: the value is checked against `$defs` NAME of the root schema, with the same field (schema::validate, check 1)",
@@ -226,21 +246,13 @@ pub const CHECKS: &[CheckInfo] = &[
         deadline: PROPERTY,
         hint: "Unknown fields, then missing ones, then the present ones in name order; paths a.b and a[i] all the way down.",
         rules: &[
-            Rule {
-                id: "field-paths",
-                text: "the root is the field \"\", a property `b` of the object at field `a` is `a.b` (of the root: `b`), item `i` of the array at field `a` is `a[i]` (of the root: `[i]`) (schema::validate, Field paths)",
-                hint: "Build each child's path from its parent's, at every level.",
-            },
+            FIELD_PATHS,
             Rule {
                 id: "unknown-fields-first",
                 text: "when `additionalProperties` is `false`, the first key in name order that is not in `properties` is the problem, before missing and present fields (schema::validate, Objects, step 1)",
                 hint: "Look for unknown keys before anything else, in sorted order.",
             },
-            Rule {
-                id: "unknown-only-if-closed",
-                text: "unknown fields are refused only if `additionalProperties` is exactly `false`; a key with no schema is otherwise not checked (schema::validate, Objects, steps 1 and 3)",
-                hint: "Absent, `true` or a schema: none of them is `false`.",
-            },
+            UNKNOWN_ONLY_IF_CLOSED,
             UNKNOWN_FIELD_TEXT,
             Rule {
                 id: "missing-in-schema-order",

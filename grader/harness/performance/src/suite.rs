@@ -1710,10 +1710,12 @@ fn batch_is_concurrent_and_ordered<S: Api>() -> Outcome {
                 )
             };
             let ms: Vec<u64> = case.jobs.iter().map(|j| j.ms).collect();
-            if c == 0 {
-                ensure_rule("zero-counts-as-one", false, message)?;
-            } else if limit.is_some_and(|l| elapsed == schedule_limit_from_start(&ms, c, l)) {
+            // The time a limit counted from the batch's start gives (at
+            // max(1, C) workers) names the timeout rule, whatever C is.
+            if limit.is_some_and(|l| elapsed == schedule_limit_from_start(&ms, c, l)) {
                 ensure_rule("timeout-per-job", false, message)?;
+            } else if c == 0 {
+                ensure_rule("zero-counts-as-one", false, message)?;
             } else {
                 ensure_rule("concurrency-limit", false, message)?;
             }
