@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use grader_kit::check::tag_rule;
 use grader_kit::paused_runtime;
-use grader_kit::prop::property;
+use grader_kit::prop::{property, with_named_cases};
 use grader_kit::rules::{check_rule, ensure_rule};
 use grader_kit::{Check, Outcome, unit};
 
@@ -217,8 +217,14 @@ pub trait Api: 'static {
     fn original_text(source: &Source) -> String;
     /// `RetryPolicy::backoff`; `Err` holds a panic's message.
     fn backoff(policy: Policy, retry: u32, unit: f64) -> Result<Duration, String>;
-    /// `retry` on a paused clock with scripted outcomes and draws.
-    fn retry(policy: Policy, outcomes: &[Option<usize>], draws: &[f64]) -> RetryRun;
+    /// `retry` on a paused clock with scripted outcomes and draws, each
+    /// attempt taking `attempt_time` before it returns.
+    fn retry(
+        policy: Policy,
+        outcomes: &[Option<usize>],
+        draws: &[f64],
+        attempt_time: Duration,
+    ) -> RetryRun;
     /// `with_timeout` on a paused clock: work taking `work` that returns
     /// `Ok("done")`, or a validation error when `fails`.
     fn timeout(tool: &str, limit: Duration, work: Duration, fails: bool) -> TimeoutRun;
@@ -442,7 +448,12 @@ macro_rules! errors_api {
                 grader_kit::guarded(|| policy.backoff(retry, unit))
             }
 
-            fn retry(policy: Policy, outcomes: &[Option<usize>], draws: &[f64]) -> RetryRun {
+            fn retry(
+                policy: Policy,
+                outcomes: &[Option<usize>],
+                draws: &[f64],
+                attempt_time: Duration,
+            ) -> RetryRun {
                 let runtime = paused_runtime();
                 let policy = Self::policy(policy);
                 let mut random = Draws {
@@ -457,6 +468,7 @@ macro_rules! errors_api {
                         let index = (attempt.max(1) as usize - 1).min(outcomes.len() - 1);
                         let outcome = outcomes[index];
                         async move {
+                            tokio::time::sleep(attempt_time).await;
                             match outcome {
                                 None => Ok(attempt),
                                 Some(code) => Err($errors::ToolError::new(
@@ -977,7 +989,26 @@ fn may_show_database_text(source: &Source) -> bool {
 /// form, `CallToolResult`), and the log keeps the original error: the
 /// brief's "internal" rules and the `log_detail` of every conversion.
 fn internal_details_never_reach_the_model<S: Api>() -> Outcome {
-    property(256, planted(), |Planted { source, secret }| {
+    // Every I/O kind and every SQLSTATE of the table once, whatever the
+    // generator draws: a message that quotes the error's text for one kind
+    // or one class is caught.
+    let secret = "/srv/vault/prod/config.toml";
+    let named: Vec<Planted> = io_kinds()
+        .into_iter()
+        .map(|kind| Source::Io {
+            kind,
+            text: secret.into(),
+        })
+        .chain(TABLE_STATES.iter().map(|state| Source::Db {
+            sqlstate: (*state).into(),
+            message: secret.into(),
+        }))
+        .map(|source| Planted {
+            source,
+            secret: secret.into(),
+        })
+        .collect();
+    with_named_cases(named, 256, planted(), |Planted { source, secret }| {
         let seen = S::convert(&source);
         let (text, wire) = S::model_view(&source);
         let details = seen
@@ -1162,6 +1193,9 @@ struct RetryCase {
     /// `Some(code)` fails with `CODES[code]`.
     outcomes: Vec<Option<usize>>,
     draws: Vec<f64>,
+    /// How long each attempt takes before it returns, in milliseconds:
+    /// the deadline counts it too, from before the first attempt.
+    attempt_ms: u64,
 }
 
 /// The deadlines that matter: none, anything, and exactly the time at which
@@ -1179,13 +1213,14 @@ fn retry_case() -> impl Strategy<Value = RetryCase> {
         1..9,
     );
     let draws = prop::collection::vec(0.0f64..1.0, 1..9);
+    let attempt_ms = prop_oneof![3 => Just(0u64), 1 => 1u64..200];
     let deadline = prop_oneof![
         1 => Just(DeadlineChoice::None),
         1 => (0u64..4000).prop_map(DeadlineChoice::Millis),
         3 => (1usize..6, -1i64..=1).prop_map(|(k, nudge)| DeadlineChoice::AtWait(k, nudge)),
     ];
-    (policy, outcomes, draws, deadline).prop_map(
-        |((max_attempts, base, cap, jitter), outcomes, draws, deadline)| {
+    (policy, outcomes, draws, attempt_ms, deadline).prop_map(
+        |((max_attempts, base, cap, jitter), outcomes, draws, attempt_ms, deadline)| {
             let mut policy = Policy {
                 max_attempts,
                 base: Duration::from_millis(base),
@@ -1197,8 +1232,9 @@ fn retry_case() -> impl Strategy<Value = RetryCase> {
                 DeadlineChoice::None => None,
                 DeadlineChoice::Millis(ms) => Some(Duration::from_millis(ms)),
                 DeadlineChoice::AtWait(k, nudge) => {
-                    // The reference's waits, with the draws it would use.
-                    let mut end = Duration::ZERO;
+                    // The reference's waits, with the draws it would use,
+                    // after the k attempts before them.
+                    let mut end = Duration::from_millis(attempt_ms) * k as u32;
                     for n in 1..=k as u32 {
                         let unit = draws
                             .get(n as usize - 1)
@@ -1219,6 +1255,7 @@ fn retry_case() -> impl Strategy<Value = RetryCase> {
                 policy,
                 outcomes,
                 draws,
+                attempt_ms,
             }
         },
     )
@@ -1237,86 +1274,108 @@ enum DeadlineChoice {
 /// when each starts (every wait to the microsecond), how many numbers are
 /// drawn, when it returns, and what.
 fn retry_follows_the_policy<S: Api>() -> Outcome {
-    property(320, retry_case(), |case| {
-        let RetryCase {
-            policy,
-            outcomes,
-            draws,
-        } = &case;
-        let got = S::retry(*policy, outcomes, draws);
-        let want = Reference::retry(*policy, outcomes, draws);
-        let limit = policy.max_attempts.max(1) as usize;
-        ensure_rule("attempts-bounded", got.calls.len() <= limit, || {
-            format!("{} attempts; the policy allows {limit}", got.calls.len())
-        })?;
-        if got.calls.len() > want.calls.len() {
-            let failed_at = want.calls.len();
-            let last_code = outcomes
-                .get(failed_at.saturating_sub(1))
-                .or(outcomes.last())
-                .copied()
-                .flatten();
-            let rule = match last_code {
-                Some(code) if !Reference::is_retryable(code) => "stop-on-non-retryable",
-                _ if policy.deadline.is_some() => "deadline-stops-retrying",
-                _ => "attempts-bounded",
-            };
-            return Err(TestCaseError::fail(tag_rule(
-                rule,
-                &format!(
-                    "{} attempts were made, expected {}: calls at {:?}",
-                    got.calls.len(),
-                    want.calls.len(),
-                    got.calls
-                ),
-            )));
-        }
-        if got.calls.len() < want.calls.len() {
-            let rule = if policy.deadline.is_some() {
-                "wait-may-end-at-the-deadline"
-            } else {
-                "retry-retryable-errors"
-            };
-            return Err(TestCaseError::fail(tag_rule(
-                rule,
-                &format!(
-                    "{} attempts were made, expected {}: calls at {:?}",
-                    got.calls.len(),
-                    want.calls.len(),
-                    got.calls
-                ),
-            )));
-        }
-        for ((n, t), (_, w)) in got.calls.iter().zip(&want.calls) {
-            ensure_rule("waits-follow-backoff", close(*t, *w), || {
+    // Attempts of 50 ms, waits of 100 ms, a deadline of 120 ms: the first
+    // wait would end at 150 ms, so one attempt only; a clock started after
+    // the first attempt sees 100 ms and tries again.
+    let deadline_counts_the_first_attempt = RetryCase {
+        policy: Policy {
+            max_attempts: 10,
+            base: Duration::from_millis(100),
+            cap: Duration::from_millis(250),
+            jitter: 0.0,
+            deadline: Some(Duration::from_millis(120)),
+        },
+        outcomes: vec![Some(5)],
+        draws: vec![0.5],
+        attempt_ms: 50,
+    };
+    with_named_cases(
+        vec![deadline_counts_the_first_attempt],
+        320,
+        retry_case(),
+        |case| {
+            let RetryCase {
+                policy,
+                outcomes,
+                draws,
+                attempt_ms,
+            } = &case;
+            let attempt_time = Duration::from_millis(*attempt_ms);
+            let got = S::retry(*policy, outcomes, draws, attempt_time);
+            let want = Reference::retry(*policy, outcomes, draws, attempt_time);
+            let limit = policy.max_attempts.max(1) as usize;
+            ensure_rule("attempts-bounded", got.calls.len() <= limit, || {
+                format!("{} attempts; the policy allows {limit}", got.calls.len())
+            })?;
+            if got.calls.len() > want.calls.len() {
+                let failed_at = want.calls.len();
+                let last_code = outcomes
+                    .get(failed_at.saturating_sub(1))
+                    .or(outcomes.last())
+                    .copied()
+                    .flatten();
+                let rule = match last_code {
+                    Some(code) if !Reference::is_retryable(code) => "stop-on-non-retryable",
+                    _ if policy.deadline.is_some() => "deadline-stops-retrying",
+                    _ => "attempts-bounded",
+                };
+                return Err(TestCaseError::fail(tag_rule(
+                    rule,
+                    &format!(
+                        "{} attempts were made, expected {}: calls at {:?}",
+                        got.calls.len(),
+                        want.calls.len(),
+                        got.calls
+                    ),
+                )));
+            }
+            if got.calls.len() < want.calls.len() {
+                let rule = if policy.deadline.is_some() {
+                    "wait-may-end-at-the-deadline"
+                } else {
+                    "retry-retryable-errors"
+                };
+                return Err(TestCaseError::fail(tag_rule(
+                    rule,
+                    &format!(
+                        "{} attempts were made, expected {}: calls at {:?}",
+                        got.calls.len(),
+                        want.calls.len(),
+                        got.calls
+                    ),
+                )));
+            }
+            for ((n, t), (_, w)) in got.calls.iter().zip(&want.calls) {
+                ensure_rule("waits-follow-backoff", close(*t, *w), || {
+                    format!(
+                        "attempt {n} started at {t:?}, expected {w:?} (calls: {:?})",
+                        got.calls
+                    )
+                })?;
+            }
+            ensure_rule("one-draw-per-retry", got.draws == want.draws, || {
                 format!(
-                    "attempt {n} started at {t:?}, expected {w:?} (calls: {:?})",
-                    got.calls
+                    "{} random numbers were drawn, expected {}: exactly one per retry considered, none after success, a final attempt or an error that is not retryable",
+                    got.draws, want.draws
                 )
             })?;
-        }
-        ensure_rule("one-draw-per-retry", got.draws == want.draws, || {
-            format!(
-                "{} random numbers were drawn, expected {}: exactly one per retry considered, none after success, a final attempt or an error that is not retryable",
-                got.draws, want.draws
+            ensure_rule(
+                "no-sleep-past-the-deadline",
+                close(got.returned_at, want.returned_at),
+                || {
+                    format!(
+                        "retry returned at {:?}, expected {:?}: nothing sleeps after the last attempt, nor when the wait would end past the deadline",
+                        got.returned_at, want.returned_at
+                    )
+                },
+            )?;
+            ensure_rule(
+                "result-is-the-last-error",
+                got.result == want.result,
+                || format!("the result is {:?}, expected {:?}", got.result, want.result),
             )
-        })?;
-        ensure_rule(
-            "no-sleep-past-the-deadline",
-            close(got.returned_at, want.returned_at),
-            || {
-                format!(
-                    "retry returned at {:?}, expected {:?}: nothing sleeps after the last attempt, nor when the wait would end past the deadline",
-                    got.returned_at, want.returned_at
-                )
-            },
-        )?;
-        ensure_rule(
-            "result-is-the-last-error",
-            got.result == want.result,
-            || format!("the result is {:?}, expected {:?}", got.result, want.result),
-        )
-    })
+        },
+    )
 }
 
 fn zero_and_one_attempt<S: Api>() -> Outcome {
@@ -1329,7 +1388,7 @@ fn zero_and_one_attempt<S: Api>() -> Outcome {
                 jitter: 0.0,
                 deadline: None,
             };
-            let run = S::retry(policy, &[Some(5)], &[0.5]);
+            let run = S::retry(policy, &[Some(5)], &[0.5], Duration::ZERO);
             check_rule("zero-means-one", run.calls.len() == 1, || {
                 format!(
                     "max_attempts {max_attempts}: {} calls, expected exactly 1",
@@ -1346,7 +1405,7 @@ fn zero_and_one_attempt<S: Api>() -> Outcome {
                     )
                 },
             )?;
-            let ok = S::retry(policy, &[None], &[0.5]);
+            let ok = S::retry(policy, &[None], &[0.5], Duration::ZERO);
             check_rule("zero-means-one", ok.result == Ok(1), || {
                 format!(
                     "max_attempts {max_attempts}: a success gave {:?}",
