@@ -948,7 +948,13 @@ fn same_fields(
     let exact = nanos as f64 / 1e6;
     let close = match ms.as_f64() {
         Some(v) if ms.is_f64() && nanos.is_multiple_of(1000) => (v - exact).abs() <= 1e-6,
-        Some(v) if ms.is_f64() => (v - exact).abs() <= 1e-3,
+        // Within a microsecond of the exact time, and a whole number of
+        // microseconds: "to the microsecond" leaves truncating or rounding
+        // the nanoseconds open, but not keeping them.
+        Some(v) if ms.is_f64() => {
+            let micros = v * 1000.0;
+            (v - exact).abs() <= 1e-3 && (micros - micros.round()).abs() <= 1e-6
+        }
         _ => false,
     };
     check_rule("duration-ms", close, || {

@@ -7,7 +7,7 @@ use proptest::sample::select;
 use proptest::test_runner::TestCaseError;
 
 use grader_kit::db;
-use grader_kit::prop::property;
+use grader_kit::prop::{property, with_named_cases};
 use grader_kit::rules::{check_rule, ensure_rule};
 use grader_kit::security_gen as generate;
 use grader_kit::{Outcome, unit};
@@ -89,6 +89,9 @@ enum Lead {
     Spaces,
     Newline,
     TabsAndNewlines,
+    /// Whitespace beyond ASCII's space, tab and newline: a vertical tab, a
+    /// carriage return, a no-break space, an em space.
+    Unicode,
 }
 
 /// The first word of the text.
@@ -155,6 +158,7 @@ impl DenylistText {
             Lead::Spaces => "   ",
             Lead::Newline => "\n",
             Lead::TabsAndNewlines => "\t\n \t",
+            Lead::Unicode => "\u{b}\r\u{a0}\u{2003}",
         });
         out.push_str(&match self.head {
             Head::Select(case) => case.apply("select"),
@@ -212,6 +216,7 @@ fn denylist_text() -> impl Strategy<Value = String> {
         1 => Just(Lead::Spaces),
         1 => Just(Lead::Newline),
         1 => Just(Lead::TabsAndNewlines),
+        1 => Just(Lead::Unicode),
     ];
     let head = prop_oneof![
         4 => case().prop_map(Head::Select),
@@ -284,7 +289,16 @@ pub fn sql_accepts_generated_selects<S: Api>() -> Outcome {
         3 => generate::sql(generate::read_only_query()),
         1 => generate::sql(generate::read_only_query()).prop_map(|sql| format!("{sql};")),
     ];
-    property(256, text, |sql| {
+    // Tables named like a forbidden function: a table is not a call.
+    let named = [
+        "SELECT * FROM lo_items",
+        "SELECT d.x FROM dblink_targets AS d",
+        "SELECT name FROM pg_ls_dir_log WHERE id = 1",
+        "SELECT * FROM public.set_config_history",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    with_named_cases(named, 256, text, |sql| {
         let want = match Reference::check_query(&sql) {
             Ok(want) => want,
             Err(refusal) => {

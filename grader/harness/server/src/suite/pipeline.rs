@@ -75,6 +75,7 @@ macro_rules! pipeline_scenarios {
                             self.probe.slow_finished.fetch_add(1, Ordering::SeqCst);
                         }
                         "sleep3" => tokio::time::sleep(Duration::from_secs(3)).await,
+                        "brief" => tokio::time::sleep(Duration::from_millis(50)).await,
                         "block" => std::thread::sleep(Duration::from_millis(40)),
                         "panic" => panic!("grader-panic-detail"),
                         _ => {}
@@ -273,7 +274,7 @@ macro_rules! pipeline_scenarios {
                 use Human::*;
                 let probe = Arc::new(Probe::default());
                 let granted = vec![Permission::ReadLogs, Permission::ModifyConfig, Permission::ExecuteQuery];
-                let (pipeline, sink) = build(granted, 2, &probe)?;
+                let (pipeline, sink) = build(granted.clone(), 2, &probe)?;
                 let humans = [
                     (Approves, Answer::new(Approval::Approved)),
                     (ApprovesAfter7s, Answer::after(Approval::Approved, Duration::from_secs(7))),
@@ -431,7 +432,20 @@ macro_rules! pipeline_scenarios {
                         "metrics: expected {n} {tool} calls ending {outcome}, counted {}", count(tool, outcome)
                     ))?;
                 }
-                Ok(format!("{} scripted calls: every step in order, audited, counted", calls + 1))
+                // The human's time on the wall clock too: with a 1 s call
+                // timeout, a human who answers after 1.2 s and a tool that
+                // takes 50 ms, the call succeeds. (On the paused clock above,
+                // a timeout measured with std's Instant sees no human time.)
+                let (real, _) = build(granted.clone(), 2, &probe)?;
+                real.settings.set("call_timeout_ms", "1000").map_err(|e| e.to_string())?;
+                let slow_human = Answer::after(Approval::Approved, Duration::from_millis(1200));
+                let caller = Caller { client: "w", approver: &slow_human };
+                let result = grader_kit::runtime().block_on(real.call(&caller, "update_config", json!({"mode": "brief"})));
+                check_rule("human-time-not-counted", !result.is_error.unwrap_or(false) && content_text(&result) == "ran brief", || format!(
+                    "update_config, approved after 1.2 s of wall-clock time, with a 1 s call timeout and a tool that takes 50 ms: expected the tool's result, got {}",
+                    describe(&result)
+                ))?;
+                Ok(format!("{} scripted calls: every step in order, audited, counted", calls + 2))
             }
 
             /// `call`: what the client gets, the audit entry, the
