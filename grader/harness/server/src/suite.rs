@@ -328,8 +328,12 @@ fn tail_rule<S: Api>(case: &TailCase) -> &'static str {
 
 /// Shows the ends of two long line lists where they differ.
 fn compare_lines(want: &[String], got: &[String]) -> String {
+    // Each line as bytes, long runs of one byte shortened: a 64 KiB line
+    // shows where it differs instead of filling the report.
+    let line = |l: &String| format!("{:?}", Bytes(l.clone().into_bytes()));
     if want.len() + got.len() <= 12 {
-        return format!("expected {want:?}, got {got:?}");
+        let all = |lines: &[String]| lines.iter().map(line).collect::<Vec<_>>().join(", ");
+        return format!("expected [{}], got [{}]", all(want), all(got));
     }
     let first = want.iter().zip(got).position(|(w, g)| w != g);
     let at = first.unwrap_or(want.len().min(got.len()));
@@ -338,7 +342,7 @@ fn compare_lines(want: &[String], got: &[String]) -> String {
             .iter()
             .skip(at.saturating_sub(1))
             .take(3)
-            .map(|l| format!("{:?}", Bytes(l.clone().into_bytes())))
+            .map(line)
             .collect()
     };
     format!(
