@@ -1307,6 +1307,12 @@ fn retry_follows_the_policy<S: Api>() -> Outcome {
             ensure_rule("attempts-bounded", got.calls.len() <= limit, || {
                 format!("{} attempts; the policy allows {limit}", got.calls.len())
             })?;
+            let count_differs = format!(
+                "{} attempts were made, expected {}: calls at {:?}",
+                got.calls.len(),
+                want.calls.len(),
+                got.calls
+            );
             if got.calls.len() > want.calls.len() {
                 let failed_at = want.calls.len();
                 let last_code = outcomes
@@ -1319,15 +1325,7 @@ fn retry_follows_the_policy<S: Api>() -> Outcome {
                     _ if policy.deadline.is_some() => "deadline-stops-retrying",
                     _ => "attempts-bounded",
                 };
-                return Err(TestCaseError::fail(tag_rule(
-                    rule,
-                    &format!(
-                        "{} attempts were made, expected {}: calls at {:?}",
-                        got.calls.len(),
-                        want.calls.len(),
-                        got.calls
-                    ),
-                )));
+                return Err(TestCaseError::fail(tag_rule(rule, &count_differs)));
             }
             if got.calls.len() < want.calls.len() {
                 let rule = if policy.deadline.is_some() {
@@ -1335,15 +1333,7 @@ fn retry_follows_the_policy<S: Api>() -> Outcome {
                 } else {
                     "retry-retryable-errors"
                 };
-                return Err(TestCaseError::fail(tag_rule(
-                    rule,
-                    &format!(
-                        "{} attempts were made, expected {}: calls at {:?}",
-                        got.calls.len(),
-                        want.calls.len(),
-                        got.calls
-                    ),
-                )));
+                return Err(TestCaseError::fail(tag_rule(rule, &count_differs)));
             }
             for ((n, t), (_, w)) in got.calls.iter().zip(&want.calls) {
                 ensure_rule("waits-follow-backoff", close(*t, *w), || {
