@@ -1293,78 +1293,82 @@ fn retry_follows_the_policy<S: Api>() -> Outcome {
         vec![deadline_counts_the_first_attempt],
         320,
         retry_case(),
-        |case| {
-            let RetryCase {
-                policy,
-                outcomes,
-                draws,
-                attempt_ms,
-            } = &case;
-            let attempt_time = Duration::from_millis(*attempt_ms);
-            let got = S::retry(*policy, outcomes, draws, attempt_time);
-            let want = Reference::retry(*policy, outcomes, draws, attempt_time);
-            let limit = policy.max_attempts.max(1) as usize;
-            ensure_rule("attempts-bounded", got.calls.len() <= limit, || {
-                format!("{} attempts; the policy allows {limit}", got.calls.len())
-            })?;
-            let count_differs = format!(
-                "{} attempts were made, expected {}: calls at {:?}",
-                got.calls.len(),
-                want.calls.len(),
+        retry_agrees_on::<S>,
+    )
+}
+
+/// One case of [`retry_follows_the_policy`]: the learner's `retry` and the
+/// reference's on the same policy, outcomes, draws and attempt time.
+fn retry_agrees_on<S: Api>(case: RetryCase) -> Result<(), TestCaseError> {
+    let RetryCase {
+        policy,
+        outcomes,
+        draws,
+        attempt_ms,
+    } = &case;
+    let attempt_time = Duration::from_millis(*attempt_ms);
+    let got = S::retry(*policy, outcomes, draws, attempt_time);
+    let want = Reference::retry(*policy, outcomes, draws, attempt_time);
+    let limit = policy.max_attempts.max(1) as usize;
+    ensure_rule("attempts-bounded", got.calls.len() <= limit, || {
+        format!("{} attempts; the policy allows {limit}", got.calls.len())
+    })?;
+    let count_differs = format!(
+        "{} attempts were made, expected {}: calls at {:?}",
+        got.calls.len(),
+        want.calls.len(),
+        got.calls
+    );
+    if got.calls.len() > want.calls.len() {
+        let failed_at = want.calls.len();
+        let last_code = outcomes
+            .get(failed_at.saturating_sub(1))
+            .or(outcomes.last())
+            .copied()
+            .flatten();
+        let rule = match last_code {
+            Some(code) if !Reference::is_retryable(code) => "stop-on-non-retryable",
+            _ if policy.deadline.is_some() => "deadline-stops-retrying",
+            _ => "attempts-bounded",
+        };
+        return Err(TestCaseError::fail(tag_rule(rule, &count_differs)));
+    }
+    if got.calls.len() < want.calls.len() {
+        let rule = if policy.deadline.is_some() {
+            "wait-may-end-at-the-deadline"
+        } else {
+            "retry-retryable-errors"
+        };
+        return Err(TestCaseError::fail(tag_rule(rule, &count_differs)));
+    }
+    for ((n, t), (_, w)) in got.calls.iter().zip(&want.calls) {
+        ensure_rule("waits-follow-backoff", close(*t, *w), || {
+            format!(
+                "attempt {n} started at {t:?}, expected {w:?} (calls: {:?})",
                 got.calls
-            );
-            if got.calls.len() > want.calls.len() {
-                let failed_at = want.calls.len();
-                let last_code = outcomes
-                    .get(failed_at.saturating_sub(1))
-                    .or(outcomes.last())
-                    .copied()
-                    .flatten();
-                let rule = match last_code {
-                    Some(code) if !Reference::is_retryable(code) => "stop-on-non-retryable",
-                    _ if policy.deadline.is_some() => "deadline-stops-retrying",
-                    _ => "attempts-bounded",
-                };
-                return Err(TestCaseError::fail(tag_rule(rule, &count_differs)));
-            }
-            if got.calls.len() < want.calls.len() {
-                let rule = if policy.deadline.is_some() {
-                    "wait-may-end-at-the-deadline"
-                } else {
-                    "retry-retryable-errors"
-                };
-                return Err(TestCaseError::fail(tag_rule(rule, &count_differs)));
-            }
-            for ((n, t), (_, w)) in got.calls.iter().zip(&want.calls) {
-                ensure_rule("waits-follow-backoff", close(*t, *w), || {
-                    format!(
-                        "attempt {n} started at {t:?}, expected {w:?} (calls: {:?})",
-                        got.calls
-                    )
-                })?;
-            }
-            ensure_rule("one-draw-per-retry", got.draws == want.draws, || {
-                format!(
-                    "{} random numbers were drawn, expected {}: exactly one per retry considered, none after success, a final attempt or an error that is not retryable",
-                    got.draws, want.draws
-                )
-            })?;
-            ensure_rule(
-                "no-sleep-past-the-deadline",
-                close(got.returned_at, want.returned_at),
-                || {
-                    format!(
-                        "retry returned at {:?}, expected {:?}: nothing sleeps after the last attempt, nor when the wait would end past the deadline",
-                        got.returned_at, want.returned_at
-                    )
-                },
-            )?;
-            ensure_rule(
-                "result-is-the-last-error",
-                got.result == want.result,
-                || format!("the result is {:?}, expected {:?}", got.result, want.result),
+            )
+        })?;
+    }
+    ensure_rule("one-draw-per-retry", got.draws == want.draws, || {
+        format!(
+            "{} random numbers were drawn, expected {}: exactly one per retry considered, none after success, a final attempt or an error that is not retryable",
+            got.draws, want.draws
+        )
+    })?;
+    ensure_rule(
+        "no-sleep-past-the-deadline",
+        close(got.returned_at, want.returned_at),
+        || {
+            format!(
+                "retry returned at {:?}, expected {:?}: nothing sleeps after the last attempt, nor when the wait would end past the deadline",
+                got.returned_at, want.returned_at
             )
         },
+    )?;
+    ensure_rule(
+        "result-is-the-last-error",
+        got.result == want.result,
+        || format!("the result is {:?}, expected {:?}", got.result, want.result),
     )
 }
 

@@ -635,155 +635,158 @@ fn cache_agrees_with_a_model<S: Api>() -> Outcome {
         vec![expired_is_not_evicted_first],
         256,
         cache_case(),
-        |case| {
-            let CacheCase {
-                capacity,
-                ttl_ms,
-                ref ops,
-            } = case;
-            let ttl = Duration::from_millis(ttl_ms);
-            let clock = Arc::new(SuiteClock::default());
-            let cache = S::cache(capacity, ttl, clock.clone());
-            let mut model: BTreeMap<u8, Entry> = BTreeMap::new();
-            for (step, op) in ops.iter().enumerate() {
-                let now = clock.now();
-                let before = model.len();
-                let mut expired_removed = false;
-                let mut updated = false;
-                match *op {
-                    Op::Advance { ms } => clock.advance(Duration::from_millis(ms)),
-                    Op::Insert { key, value } => {
-                        let done = if capacity == 0 {
-                            guarded(|| S::insert(&cache, key, value))
-                        } else {
-                            S::insert(&cache, key, value);
-                            Ok(())
-                        };
-                        diverge!("capacity-zero-stores-nothing", done.is_ok(), || format!(
-                            "step {step}: insert({key}, {value}) in a cache of capacity 0 {}",
-                            done.clone().err().unwrap_or_default()
-                        ));
-                        if capacity == 0 {
-                            // Stores nothing.
-                        } else if let Some(e) = model.get_mut(&key) {
-                            updated = true;
-                            *e = Entry {
-                                value,
-                                inserted: now,
-                                used: step,
-                                read: false,
-                                ..*e
-                            };
-                        } else {
-                            if model.len() >= capacity {
-                                let oldest =
-                                    model.iter().min_by_key(|(_, e)| e.used).map(|(k, _)| *k);
-                                if let Some(oldest) = oldest {
-                                    model.remove(&oldest);
-                                }
-                            }
-                            model.insert(
-                                key,
-                                Entry {
-                                    value,
-                                    inserted: now,
-                                    first_inserted: now,
-                                    used: step,
-                                    read: false,
-                                },
-                            );
-                        }
-                    }
-                    Op::Get { key } => {
-                        let got = if capacity == 0 {
-                            guarded(|| S::get(&cache, key)).unwrap_or(None)
-                        } else {
-                            S::get(&cache, key)
-                        };
-                        let at = format!("step {step}: get({key}) at {}", ms(now));
-                        match model.get(&key).copied() {
-                            Some(e) if now - e.inserted >= ttl => {
-                                expired_removed = true;
-                                model.remove(&key);
-                                let why = format!(
-                                    "it was inserted at {} with a TTL of {}, so it expired at {}",
-                                    ms(e.inserted),
-                                    ms(ttl),
-                                    ms(e.inserted + ttl)
-                                );
-                                let message = || format!("{at} gave {got:?}, expected None: {why}");
-                                if now - e.inserted == ttl || !e.read {
-                                    diverge!("expired-at-ttl", got.is_none(), message);
-                                } else {
-                                    diverge!("hit-keeps-ttl", got.is_none(), || format!(
-                                        "{at} gave {got:?}, expected None: {why}; reading it since does not extend its life"
-                                    ));
-                                }
-                            }
-                            Some(e) => {
-                                let want = Some(e.value);
-                                let message = || {
-                                    format!(
-                                        "{at} gave {got:?}, expected {want:?}: it was inserted at {} (first at {}) and not evicted",
-                                        ms(e.inserted),
-                                        ms(e.first_inserted)
-                                    )
-                                };
-                                let stale_stamp =
-                                    e.first_inserted != e.inserted && now - e.first_inserted >= ttl;
-                                if got.is_some() || stale_stamp {
-                                    diverge!("update-in-place", got == want, message);
-                                } else {
-                                    diverge!("evict-least-recent", got == want, message);
-                                }
-                                model.insert(
-                                    key,
-                                    Entry {
-                                        used: step,
-                                        read: true,
-                                        ..e
-                                    },
-                                );
-                            }
-                            None if capacity == 0 => {
-                                diverge!("capacity-zero-stores-nothing", got.is_none(), || {
-                                    format!("{at} gave {got:?} in a cache of capacity 0")
-                                });
-                            }
-                            None => {
-                                diverge!("evict-least-recent", got.is_none(), || {
-                                    format!(
-                                        "{at} gave {got:?}, expected None: the key was evicted or never inserted"
-                                    )
-                                });
-                            }
-                        }
-                    }
-                }
-                let len = S::len(&cache);
-                let want = model.len();
-                let message = || {
-                    format!(
-                        "after step {step} ({op:?}) len() is {len}, expected {want} (capacity {capacity}, {before} before the step)"
-                    )
+        cache_agrees_on::<S>,
+    )
+}
+
+/// One case of [`cache_agrees_with_a_model`]: the cache and the model run
+/// the same operations.
+fn cache_agrees_on<S: Api>(case: CacheCase) -> Result<(), TestCaseError> {
+    let CacheCase {
+        capacity,
+        ttl_ms,
+        ref ops,
+    } = case;
+    let ttl = Duration::from_millis(ttl_ms);
+    let clock = Arc::new(SuiteClock::default());
+    let cache = S::cache(capacity, ttl, clock.clone());
+    let mut model: BTreeMap<u8, Entry> = BTreeMap::new();
+    for (step, op) in ops.iter().enumerate() {
+        let now = clock.now();
+        let before = model.len();
+        let mut expired_removed = false;
+        let mut updated = false;
+        match *op {
+            Op::Advance { ms } => clock.advance(Duration::from_millis(ms)),
+            Op::Insert { key, value } => {
+                let done = if capacity == 0 {
+                    guarded(|| S::insert(&cache, key, value))
+                } else {
+                    S::insert(&cache, key, value);
+                    Ok(())
                 };
-                if len == want {
-                    continue;
-                }
-                match *op {
-                    _ if capacity == 0 => diverge!("capacity-zero-stores-nothing", false, message),
-                    _ if len > capacity => diverge!("evict-least-recent", false, message),
-                    Op::Get { .. } if expired_removed && len > want => {
-                        diverge!("expired-get-removes", false, message)
+                diverge!("capacity-zero-stores-nothing", done.is_ok(), || format!(
+                    "step {step}: insert({key}, {value}) in a cache of capacity 0 {}",
+                    done.clone().err().unwrap_or_default()
+                ));
+                if capacity == 0 {
+                    // Stores nothing.
+                } else if let Some(e) = model.get_mut(&key) {
+                    updated = true;
+                    *e = Entry {
+                        value,
+                        inserted: now,
+                        used: step,
+                        read: false,
+                        ..*e
+                    };
+                } else {
+                    if model.len() >= capacity {
+                        let oldest = model.iter().min_by_key(|(_, e)| e.used).map(|(k, _)| *k);
+                        if let Some(oldest) = oldest {
+                            model.remove(&oldest);
+                        }
                     }
-                    Op::Insert { .. } if updated => diverge!("update-in-place", false, message),
-                    Op::Insert { .. } => diverge!("evict-least-recent", false, message),
-                    _ => diverge!("len-counts-stored", false, message),
+                    model.insert(
+                        key,
+                        Entry {
+                            value,
+                            inserted: now,
+                            first_inserted: now,
+                            used: step,
+                            read: false,
+                        },
+                    );
                 }
             }
-            Ok(())
-        },
-    )
+            Op::Get { key } => {
+                let got = if capacity == 0 {
+                    guarded(|| S::get(&cache, key)).unwrap_or(None)
+                } else {
+                    S::get(&cache, key)
+                };
+                let at = format!("step {step}: get({key}) at {}", ms(now));
+                match model.get(&key).copied() {
+                    Some(e) if now - e.inserted >= ttl => {
+                        expired_removed = true;
+                        model.remove(&key);
+                        let why = format!(
+                            "it was inserted at {} with a TTL of {}, so it expired at {}",
+                            ms(e.inserted),
+                            ms(ttl),
+                            ms(e.inserted + ttl)
+                        );
+                        let message = || format!("{at} gave {got:?}, expected None: {why}");
+                        if now - e.inserted == ttl || !e.read {
+                            diverge!("expired-at-ttl", got.is_none(), message);
+                        } else {
+                            diverge!("hit-keeps-ttl", got.is_none(), || format!(
+                                "{at} gave {got:?}, expected None: {why}; reading it since does not extend its life"
+                            ));
+                        }
+                    }
+                    Some(e) => {
+                        let want = Some(e.value);
+                        let message = || {
+                            format!(
+                                "{at} gave {got:?}, expected {want:?}: it was inserted at {} (first at {}) and not evicted",
+                                ms(e.inserted),
+                                ms(e.first_inserted)
+                            )
+                        };
+                        let stale_stamp =
+                            e.first_inserted != e.inserted && now - e.first_inserted >= ttl;
+                        if got.is_some() || stale_stamp {
+                            diverge!("update-in-place", got == want, message);
+                        } else {
+                            diverge!("evict-least-recent", got == want, message);
+                        }
+                        model.insert(
+                            key,
+                            Entry {
+                                used: step,
+                                read: true,
+                                ..e
+                            },
+                        );
+                    }
+                    None if capacity == 0 => {
+                        diverge!("capacity-zero-stores-nothing", got.is_none(), || {
+                            format!("{at} gave {got:?} in a cache of capacity 0")
+                        });
+                    }
+                    None => {
+                        diverge!("evict-least-recent", got.is_none(), || {
+                            format!(
+                                "{at} gave {got:?}, expected None: the key was evicted or never inserted"
+                            )
+                        });
+                    }
+                }
+            }
+        }
+        let len = S::len(&cache);
+        let want = model.len();
+        let message = || {
+            format!(
+                "after step {step} ({op:?}) len() is {len}, expected {want} (capacity {capacity}, {before} before the step)"
+            )
+        };
+        if len == want {
+            continue;
+        }
+        match *op {
+            _ if capacity == 0 => diverge!("capacity-zero-stores-nothing", false, message),
+            _ if len > capacity => diverge!("evict-least-recent", false, message),
+            Op::Get { .. } if expired_removed && len > want => {
+                diverge!("expired-get-removes", false, message)
+            }
+            Op::Insert { .. } if updated => diverge!("update-in-place", false, message),
+            Op::Insert { .. } => diverge!("evict-least-recent", false, message),
+            _ => diverge!("len-counts-stored", false, message),
+        }
+    }
+    Ok(())
 }
 
 /// Loader calls counted, with the most that ran at once.

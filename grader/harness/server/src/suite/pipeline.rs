@@ -436,7 +436,7 @@ macro_rules! pipeline_scenarios {
                 // timeout, a human who answers after 1.2 s and a tool that
                 // takes 50 ms, the call succeeds. (On the paused clock above,
                 // a timeout measured with std's Instant sees no human time.)
-                let (real, _) = build(granted.clone(), 2, &probe)?;
+                let (real, _) = build(granted, 2, &probe)?;
                 real.settings.set("call_timeout_ms", "1000").map_err(|e| e.to_string())?;
                 let slow_human = Answer::after(Approval::Approved, Duration::from_millis(1200));
                 let caller = Caller { client: "w", approver: &slow_human };
